@@ -1,0 +1,25 @@
+package io.replaylink.spi;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where accepted envelopes go. {@link #send} completes normally once the sink has taken responsibility for the
+ * envelope (delivered it, or stored it durably); the client is answered only then. It completes exceptionally with
+ * {@link SinkUnavailableException} when the sink cannot take more now (the client is told to retry), or with any
+ * other exception when delivery failed.
+ *
+ * @since 1
+ */
+public interface EnvelopeSink extends AutoCloseable {
+
+    CompletionStage<Void> send(OutgoingEnvelope envelope);
+
+    /** Finishes what is in flight and releases resources; called once at shutdown. */
+    default CompletionStage<Void> shutdown() {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    default void close() {
+    }
+}

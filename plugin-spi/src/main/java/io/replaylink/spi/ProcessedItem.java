@@ -1,0 +1,30 @@
+package io.replaylink.spi;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+
+/**
+ * One item of a {@link ProcessedEnvelope}.
+ *
+ * @since 1
+ */
+public interface ProcessedItem {
+
+    /** The item type as sent, e.g. {@code event}, {@code attachment}, or a type this host does not know. */
+    String type();
+
+    /** The item header, read-only (JSON values as in {@link ProcessedEnvelope}). */
+    Map<String, Object> header();
+
+    /** Sets (or with {@code null} value removes) an item header field; {@code length} is maintained by the host. */
+    void setHeader(String field, Object value);
+
+    /** A read-only view of the payload; valid only during the call that obtained it. */
+    ByteBuffer payload();
+
+    /** Replaces the payload; the host writes the new {@code length}. */
+    void setPayload(byte[] payload);
+
+    /** Removes the item from the envelope; {@code reason} is counted in metrics. */
+    void drop(String reason);
+}

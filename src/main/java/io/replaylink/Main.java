@@ -1,0 +1,100 @@
+package io.replaylink;
+
+import io.replaylink.config.ConfigException;
+import io.replaylink.config.ConfigLoader;
+import io.replaylink.config.ReplayLinkConfig;
+import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** {@code java -jar replaylink.jar [--config PATH]}: runs the sidecar until SIGTERM or SIGINT, then stops gracefully. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        }
+        Path configPath = Path.of("config/replaylink.yaml");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> {
+                    if (i + 1 >= args.length) {
+                        fail("--config needs a path");
+                    }
+                    configPath = Path.of(args[++i]);
+                }
+                case "-h", "--help" -> {
+                    System.out.println("usage: replaylink [--config PATH]   (default config/replaylink.yaml)");
+                    return;
+                }
+                default -> fail("unknown argument " + args[i] + " (usage: replaylink [--config PATH])");
+            }
+        }
+        Map<String, String> env = System.getenv();
+        ReplayLinkConfig config;
+        try {
+            config = ConfigLoader.load(configPath, env);
+        } catch (ConfigException e) {
+            fail("invalid config " + configPath + ": " + e.getMessage());
+            return;
+        }
+        Vertx vertx = Vertx.vertx();
+        ReplayLink app;
+        try {
+            app = ReplayLink.start(vertx, config, env).await(30, TimeUnit.SECONDS);
+        } catch (ConfigException e) {
+            vertx.close();
+            fail("invalid config " + configPath + ": " + e.getMessage());
+            return;
+        } catch (Exception e) {
+            vertx.close();
+            fail("cannot start: " + e.getMessage());
+            return;
+        }
+        String host = config.server().host().equals("0.0.0.0") ? "127.0.0.1" : config.server().host();
+        System.out.println("ReplayLink listening on http://" + host + ":" + app.port()
+                + " (config " + configPath + ")");
+        for (ReplayLinkConfig.Project p : config.projects().values()) {
+            String key = p.acceptsAnyKey() ? "<any 32-hex key, e.g. 0123456789abcdef0123456789abcdef>"
+                    : p.publicKeys().iterator().next();
+            System.out.println("  DSN for project " + p.id() + ": http://" + key + "@" + host + ":" + app.port()
+                    + "/" + p.id());
+            if (p.acceptsAnyKey()) {
+                System.out.println("  WARNING: project " + p.id() + " accepts any public key (development only)");
+            }
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (!stopping.compareAndSet(false, true)) {
+                return;
+            }
+            System.out.println("ReplayLink stopping: finishing in-flight requests and flushing sinks");
+            app.stop().eventually(() -> vertx.close()).onComplete(ar -> stopped.countDown());
+        };
+        installSignalHandler("TERM", stop);
+        installSignalHandler("INT", stop);
+        stopped.await();
+        System.out.println("ReplayLink stopped");
+        System.exit(0);
+    }
+
+    private static void installSignalHandler(String name, Runnable action) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> action.run());
+        } catch (IllegalArgumentException e) {
+            Runtime.getRuntime().addShutdownHook(new Thread(action));
+        }
+    }
+
+    private static void fail(String message) {
+        System.err.println("replaylink: " + message);
+        System.exit(2);
+    }
+}

@@ -1,0 +1,81 @@
+package io.replaylink;
+
+import io.replaylink.config.ReplayLinkConfig;
+import io.replaylink.envelope.EnvelopeParser;
+import io.replaylink.forward.Forwarder;
+import io.replaylink.ingest.IngestServer;
+import io.replaylink.metrics.Metrics;
+import io.replaylink.plugin.PluginLoader;
+import io.replaylink.plugin.ProcessorChain;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * One running sidecar: the plugins the config names, the processor chain, the sinks and the HTTP server, wired
+ * together. {@link Main} runs one per process; tests run them in-process.
+ */
+public final class ReplayLink {
+    private final Vertx vertx;
+    private final ReplayLinkConfig config;
+    private final Metrics metrics;
+    private final ProcessorChain processors;
+    private final Forwarder forwarder;
+    private final IngestServer server;
+    private int port;
+
+    private ReplayLink(Vertx vertx, ReplayLinkConfig config, Map<String, String> env) {
+        this.vertx = vertx;
+        this.config = config;
+        this.metrics = new Metrics();
+        PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env,
+                Map.of(Vertx.class, vertx, Metrics.class, metrics));
+        this.processors = new ProcessorChain(loader.processors(config.processors()),
+                config.server().processorTimeoutMs(), metrics);
+        this.forwarder = new Forwarder(loader.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
+        this.server = new IngestServer(vertx, config, new EnvelopeParser(config.limits().envelope()), processors,
+                forwarder, metrics);
+    }
+
+    /** Builds the plugins (config errors throw {@link io.replaylink.config.ConfigException}) and listens. */
+    public static Future<ReplayLink> start(Vertx vertx, ReplayLinkConfig config, Map<String, String> env) {
+        ReplayLink app;
+        try {
+            app = new ReplayLink(vertx, config, env);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        return app.server.start().map(port -> {
+            app.port = port;
+            return app;
+        });
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public ReplayLinkConfig config() {
+        return config;
+    }
+
+    /**
+     * Graceful stop: no new requests, in-flight ones finish, sinks flush; all within {@code
+     * server.shutdown_timeout_ms}.
+     */
+    public Future<Void> stop() {
+        Duration timeout = Duration.ofMillis(config.server().shutdownTimeoutMs());
+        Context context = vertx.getOrCreateContext();
+        return server.shutdown(timeout)
+                .recover(e -> Future.succeededFuture())
+                .compose(v -> forwarder.shutdown(context, timeout.toMillis()))
+                .onComplete(ar -> processors.close());
+    }
+}

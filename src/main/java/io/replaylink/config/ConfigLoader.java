@@ -1,0 +1,141 @@
+package io.replaylink.config;
+
+import io.replaylink.envelope.EnvelopeLimits;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/** Reads and validates the YAML config with environment overrides; every error names its key. */
+public final class ConfigLoader {
+    private static final long MIB = EnvelopeLimits.MIB;
+
+    private ConfigLoader() {
+    }
+
+    public static ReplayLinkConfig load(Path file, Map<String, String> env) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("--config", "no such file: " + file);
+        } catch (IOException e) {
+            throw new ConfigException("--config", "cannot read " + file + ": " + e.getMessage());
+        }
+        return parse(text, env);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static ReplayLinkConfig parse(String yamlText, Map<String, String> env) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setMaxAliasesForCollections(10);
+        options.setCodePointLimit(1024 * 1024);
+        Object root;
+        try {
+            root = new Yaml(new SafeConstructor(options)).load(yamlText);
+        } catch (YAMLException e) {
+            throw new ConfigException("(file)", "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (root != null && !(root instanceof Map)) {
+            throw new ConfigException("(file)", "the top level must be a mapping of keys to values");
+        }
+        ConfigSection top = new ConfigSection("", (Map<String, Object>) root, env);
+        ReplayLinkConfig config = new ReplayLinkConfig(
+                server(top.section("server")),
+                limits(top.section("limits")),
+                projects(top),
+                plugins(top, "processors"),
+                plugins(top, "sinks"));
+        top.rejectUnknownKeys();
+        if (config.sinks().isEmpty()) {
+            throw new ConfigException("sinks", "at least one sink is needed (e.g. `- name: file`)");
+        }
+        return config;
+    }
+
+    private static ReplayLinkConfig.Server server(ConfigSection s) {
+        var server = new ReplayLinkConfig.Server(
+                s.string("host", "127.0.0.1"),
+                s.integer("port", 3000, 0, 65535),
+                s.number("shutdown_timeout_ms", 10_000, 0, 600_000),
+                s.size("max_inflight_body_bytes", 512 * MIB),
+                s.number("processor_timeout_ms", 5_000, 1, 600_000),
+                s.number("sink_timeout_ms", 30_000, 1, 600_000));
+        s.rejectUnknownKeys();
+        return server;
+    }
+
+    private static ReplayLinkConfig.Limits limits(ConfigSection s) {
+        EnvelopeLimits d = EnvelopeLimits.relayDefaults();
+        EnvelopeLimits envelope = new EnvelopeLimits(
+                s.size("max_event_size", d.maxEventSize()),
+                s.size("max_attachment_size", d.maxAttachmentSize()),
+                s.size("max_replay_compressed_size", d.maxReplayCompressedSize()),
+                s.size("max_sessions_size", d.maxSessionsSize()),
+                s.size("max_client_reports_size", d.maxClientReportsSize()),
+                s.size("max_profile_size", d.maxProfileSize()),
+                s.size("max_check_in_size", d.maxCheckInSize()),
+                s.size("max_statsd_size", d.maxStatsdSize()),
+                s.size("max_metric_buckets_size", d.maxMetricBucketsSize()),
+                s.size("max_log_size", d.maxLogSize()),
+                s.size("max_span_size", d.maxSpanSize()),
+                s.size("max_trace_metric_size", d.maxTraceMetricSize()),
+                s.integer("max_item_count", d.maxItemCount(), 1, 1_000_000),
+                (int) Math.min(Integer.MAX_VALUE, s.size("max_header_size", d.maxHeaderSize())),
+                s.integer("max_json_depth", d.maxJsonDepth(), 2, 1000));
+        long maxEnvelope = s.size("max_envelope_size", 200 * MIB);
+        if (maxEnvelope > Integer.MAX_VALUE - 1024) {
+            throw new ConfigException(s.key("max_envelope_size"), "must be below 2 GiB");
+        }
+        var limits = new ReplayLinkConfig.Limits(s.size("max_request_size", 20 * MIB), maxEnvelope, envelope);
+        s.rejectUnknownKeys();
+        return limits;
+    }
+
+    private static Map<Long, ReplayLinkConfig.Project> projects(ConfigSection top) {
+        Map<Long, ReplayLinkConfig.Project> projects = new LinkedHashMap<>();
+        for (ConfigSection p : top.sections("projects")) {
+            if (!p.has("id")) {
+                throw new ConfigException(p.key("id"), "missing (the project id of the DSN)");
+            }
+            long id = p.number("id", 0, 1, Long.MAX_VALUE);
+            var keys = new LinkedHashSet<String>();
+            for (String key : p.strings("public_keys")) {
+                if (!key.matches("[0-9a-fA-F]{32}")) {
+                    throw new ConfigException(p.key("public_keys"), "a public key is 32 hex characters, got " + key);
+                }
+                keys.add(key.toLowerCase());
+            }
+            p.rejectUnknownKeys();
+            if (projects.put(id, new ReplayLinkConfig.Project(id, keys)) != null) {
+                throw new ConfigException(p.key("id"), "project " + id + " is listed twice");
+            }
+        }
+        return projects;
+    }
+
+    private static List<ReplayLinkConfig.PluginEntry> plugins(ConfigSection top, String listName) {
+        List<ReplayLinkConfig.PluginEntry> entries = new ArrayList<>();
+        for (ConfigSection p : top.sections(listName)) {
+            String name = p.string("name", null);
+            if (name == null || name.isBlank()) {
+                throw new ConfigException(p.key("name"), "missing (the plugin's provider name)");
+            }
+            Map<String, Object> config = p.rawMap("config");
+            p.rejectUnknownKeys();
+            entries.add(new ReplayLinkConfig.PluginEntry(name, config, p.key("config")));
+        }
+        return entries;
+    }
+}

@@ -1,0 +1,208 @@
+package io.replaylink.config;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One mapping of the YAML config, read key by key. Every scalar can be overridden by an environment variable named
+ * {@code REPLAYLINK_} + its dotted path in upper case with dots as underscores ({@code server.port} ->
+ * {@code REPLAYLINK_SERVER_PORT}). Keys nobody read are reported by {@link #rejectUnknownKeys()}, so a typo stops
+ * start-up instead of being ignored.
+ */
+final class ConfigSection {
+    private static final Pattern SIZE = Pattern.compile("(?i)\\s*(\\d+)\\s*(b|kb|kib|mb|mib|gb|gib)?\\s*");
+
+    private final String path;
+    private final Map<String, Object> values;
+    private final Map<String, String> env;
+    private final Set<String> read = new HashSet<>();
+
+    ConfigSection(String path, Map<String, Object> values, Map<String, String> env) {
+        this.path = path;
+        this.values = values == null ? Map.of() : values;
+        this.env = env;
+    }
+
+    String key(String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    private Object raw(String name) {
+        read.add(name);
+        String envName = "REPLAYLINK_" + key(name).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        String fromEnv = env.get(envName);
+        return fromEnv != null ? fromEnv : values.get(name);
+    }
+
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    String string(String name, String defaultValue) {
+        Object v = raw(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof String || v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        throw new ConfigException(key(name), "must be a string, got " + v);
+    }
+
+    long number(String name, long defaultValue, long min, long max) {
+        Object v = raw(name);
+        long n;
+        if (v == null) {
+            n = defaultValue;
+        } else if (v instanceof Number num && num.doubleValue() == num.longValue()) {
+            n = num.longValue();
+        } else if (v instanceof String s && s.trim().matches("-?\\d+")) {
+            n = Long.parseLong(s.trim());
+        } else {
+            throw new ConfigException(key(name), "must be a whole number, got " + v);
+        }
+        if (n < min || n > max) {
+            throw new ConfigException(key(name), "must be between " + min + " and " + max + ", got " + n);
+        }
+        return n;
+    }
+
+    int integer(String name, int defaultValue, int min, int max) {
+        return (int) number(name, defaultValue, min, max);
+    }
+
+    boolean bool(String name, boolean defaultValue) {
+        Object v = raw(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        if (v instanceof String s && (s.equalsIgnoreCase("true") || s.equalsIgnoreCase("false"))) {
+            return Boolean.parseBoolean(s);
+        }
+        throw new ConfigException(key(name), "must be true or false, got " + v);
+    }
+
+    /** A size in bytes: a number, or a string like {@code 1MiB}, {@code 20 MiB}, {@code 100KB}. */
+    long size(String name, long defaultValue) {
+        Object v = raw(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (v instanceof Number num && num.longValue() >= 0 && num.doubleValue() == num.longValue()) {
+            return num.longValue();
+        }
+        Matcher m = SIZE.matcher(String.valueOf(v));
+        if (!m.matches()) {
+            throw new ConfigException(key(name), "must be a size such as 1048576, 1MiB or 100KB, got " + v);
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        long factor = switch (unit) {
+            case "kb" -> 1000L;
+            case "kib" -> 1024L;
+            case "mb" -> 1000_000L;
+            case "mib" -> 1024L * 1024;
+            case "gb" -> 1000_000_000L;
+            case "gib" -> 1024L * 1024 * 1024;
+            default -> 1L;
+        };
+        return Math.multiplyExact(n, factor);
+    }
+
+    @SuppressWarnings("unchecked")
+    ConfigSection section(String name) {
+        read.add(name);
+        Object v = values.get(name);
+        if (v != null && !(v instanceof Map)) {
+            throw new ConfigException(key(name), "must be a mapping of keys to values");
+        }
+        return new ConfigSection(key(name), (Map<String, Object>) v, env);
+    }
+
+    /** A list of mappings, e.g. the {@code sinks:} entries; each returned section is named {@code key[i]}. */
+    @SuppressWarnings("unchecked")
+    List<ConfigSection> sections(String name) {
+        read.add(name);
+        Object v = values.get(name);
+        if (v == null) {
+            return List.of();
+        }
+        if (!(v instanceof List<?> list)) {
+            throw new ConfigException(key(name), "must be a list");
+        }
+        List<ConfigSection> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            Object entry = list.get(i);
+            String entryPath = key(name) + "[" + i + "]";
+            if (entry instanceof String s) {
+                out.add(new ConfigSection(entryPath, Map.of("name", s), env));
+            } else if (entry instanceof Map<?, ?> map) {
+                out.add(new ConfigSection(entryPath, (Map<String, Object>) map, env));
+            } else {
+                throw new ConfigException(entryPath, "must be a name or a mapping with `name:`");
+            }
+        }
+        return out;
+    }
+
+    List<String> strings(String name) {
+        Object v = raw(name);
+        if (v == null) {
+            return List.of();
+        }
+        if (v instanceof String s) {
+            return s.isBlank() ? List.of() : List.of(s.split("\\s*,\\s*"));
+        }
+        if (v instanceof List<?> list) {
+            List<String> out = new ArrayList<>();
+            for (Object o : list) {
+                if (!(o instanceof String || o instanceof Number)) {
+                    throw new ConfigException(key(name), "must be a list of strings, got " + o);
+                }
+                out.add(o.toString());
+            }
+            return out;
+        }
+        throw new ConfigException(key(name), "must be a list of strings");
+    }
+
+    /** The mapping as it is, for plugin {@code config:} blocks (not checked for unknown keys here). */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> rawMap(String name) {
+        read.add(name);
+        Object v = values.get(name);
+        if (v == null) {
+            return Map.of();
+        }
+        if (!(v instanceof Map)) {
+            throw new ConfigException(key(name), "must be a mapping of keys to values");
+        }
+        return new LinkedHashMap<>((Map<String, Object>) v);
+    }
+
+    Set<String> keys() {
+        return values.keySet();
+    }
+
+    String path() {
+        return path;
+    }
+
+    void rejectUnknownKeys() {
+        for (String k : values.keySet()) {
+            if (!read.contains(k)) {
+                throw new ConfigException(key(k), "unknown key");
+            }
+        }
+    }
+}

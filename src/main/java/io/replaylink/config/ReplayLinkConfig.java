@@ -1,0 +1,50 @@
+package io.replaylink.config;
+
+import io.replaylink.envelope.EnvelopeLimits;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The whole configuration, read by {@link ConfigLoader}. See {@code config/replaylink.yaml} for every key with its
+ * meaning, unit and default.
+ */
+public record ReplayLinkConfig(
+        Server server,
+        Limits limits,
+        Map<Long, Project> projects,
+        List<PluginEntry> processors,
+        List<PluginEntry> sinks) {
+
+    /**
+     * @param host                 listen address
+     * @param port                 listen port (0: any free port)
+     * @param shutdownTimeoutMs    how long a graceful shutdown waits for in-flight requests and sinks
+     * @param maxInflightBodyBytes request bodies (decompressed) held at once; beyond it new requests get 503
+     * @param processorTimeoutMs   longest a processor may take for one envelope
+     * @param sinkTimeoutMs        longest the endpoint waits for the sinks to take an envelope; then 503
+     */
+    public record Server(String host, int port, long shutdownTimeoutMs, long maxInflightBodyBytes,
+                         long processorTimeoutMs, long sinkTimeoutMs) {
+    }
+
+    /**
+     * @param maxRequestSize  request body as sent (compressed), bytes
+     * @param maxEnvelopeSize request body after decompression, bytes
+     * @param envelope        per-item and header limits
+     */
+    public record Limits(long maxRequestSize, long maxEnvelopeSize, EnvelopeLimits envelope) {
+    }
+
+    /** A project and the public keys it accepts; an empty set accepts any key. */
+    public record Project(long id, Set<String> publicKeys) {
+        public boolean acceptsAnyKey() {
+            return publicKeys.isEmpty();
+        }
+    }
+
+    /** One plugin entry: the provider name, its config map, and where it stands in the file. */
+    public record PluginEntry(String name, Map<String, Object> config, String path) {
+    }
+}

@@ -1,0 +1,128 @@
+package io.replaylink.forward;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.replaylink.envelope.Envelope;
+import io.replaylink.envelope.EnvelopeWriter;
+import io.replaylink.metrics.Metrics;
+import io.replaylink.plugin.PluginLoader.NamedPlugin;
+import io.replaylink.spi.EnvelopeSink;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Hands an envelope to every configured sink. The envelope is serialised once; {@link Delivery#accepted()}
+ * completes when every sink took it (or fails with the first sink's reason, after at most {@code timeoutMs}), and
+ * {@link Delivery#settled()} when every sink is done with it, whatever the outcome: only then may the caller release
+ * the envelope. The serialised body is released here, once, when all sinks are done.
+ */
+public final class Forwarder {
+    private static final System.Logger LOG = System.getLogger(Forwarder.class.getName());
+
+    private final List<NamedPlugin<EnvelopeSink>> sinks;
+    private final long timeoutMs;
+    private final Metrics metrics;
+
+    public Forwarder(List<NamedPlugin<EnvelopeSink>> sinks, long timeoutMs, Metrics metrics) {
+        this.sinks = List.copyOf(sinks);
+        this.timeoutMs = timeoutMs;
+        this.metrics = metrics;
+    }
+
+    public record Delivery(Future<Void> accepted, Future<Void> settled) {
+    }
+
+    public Delivery forward(long projectId, Envelope envelope, Map<String, String> forwardHeaders, Context context) {
+        ByteBuf body = EnvelopeWriter.write(envelope, ByteBufAllocator.DEFAULT);
+        ForwardedEnvelope outgoing = new ForwardedEnvelope(projectId, envelope, body, forwardHeaders);
+        List<Future<Void>> settled = new ArrayList<>(sinks.size());
+        List<Future<Void>> accepted = new ArrayList<>(sinks.size());
+        for (NamedPlugin<EnvelopeSink> sink : sinks) {
+            long started = System.nanoTime();
+            CompletionStage<Void> stage;
+            try {
+                stage = sink.plugin().send(outgoing);
+            } catch (RuntimeException e) {
+                stage = CompletableFuture.failedFuture(e);
+            }
+            Future<Void> done = Future.fromCompletionStage(stage, context);
+            done.onComplete(ar -> metrics.sinkSend(sink.name(), ar.succeeded() ? "ok" : outcomeLabel(ar.cause()),
+                    started));
+            settled.add(done);
+            accepted.add(done.timeout(timeoutMs, TimeUnit.MILLISECONDS)
+                    .recover(e -> Future.failedFuture(new SinkFailure(sink.name(), e))));
+        }
+        Promise<Void> allSettled = Promise.promise();
+        Future.join(settled).onComplete(ar -> {
+            body.release();
+            allSettled.complete();
+        });
+        Future<Void> allAccepted = Future.join(accepted).transform(ar -> {
+            if (ar.succeeded()) {
+                return Future.succeededFuture();
+            }
+            for (Future<Void> f : accepted) {
+                if (f.failed()) {
+                    return Future.failedFuture(f.cause());
+                }
+            }
+            return Future.failedFuture(ar.cause());
+        });
+        return new Delivery(allAccepted, allSettled.future());
+    }
+
+    private static String outcomeLabel(Throwable cause) {
+        return switch (cause.getClass().getSimpleName()) {
+            case "SinkUnavailableException" -> "unavailable";
+            case "SinkRejectedException" -> "rejected";
+            default -> "error";
+        };
+    }
+
+    /** Shuts every sink down (they finish what they hold), bounded by {@code timeoutMs}. */
+    public Future<Void> shutdown(Context context, long timeoutMs) {
+        List<Future<Void>> all = new ArrayList<>();
+        for (NamedPlugin<EnvelopeSink> sink : sinks) {
+            Future<Void> f;
+            try {
+                f = Future.fromCompletionStage(sink.plugin().shutdown(), context);
+            } catch (RuntimeException e) {
+                f = Future.failedFuture(e);
+            }
+            all.add(f.timeout(timeoutMs, TimeUnit.MILLISECONDS).recover(e -> {
+                LOG.log(Level.WARNING, "sink " + sink.name() + " did not shut down cleanly: " + e);
+                return Future.succeededFuture();
+            }).onComplete(ar -> {
+                try {
+                    sink.plugin().close();
+                } catch (Exception e) {
+                    LOG.log(Level.WARNING, "closing sink " + sink.name() + ": " + e);
+                }
+            }));
+        }
+        return Future.join(all).mapEmpty();
+    }
+
+    /** Which sink failed, and why. */
+    public static final class SinkFailure extends RuntimeException {
+        private final String sink;
+
+        SinkFailure(String sink, Throwable cause) {
+            super("sink " + sink + ": " + cause.getMessage(), cause, false, false);
+            this.sink = sink;
+        }
+
+        public String sink() {
+            return sink;
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.replaylink.forward.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
+import io.replaylink.forward.ForwardedEnvelope;
+import io.replaylink.metrics.Metrics;
+import io.replaylink.spi.EnvelopeSink;
+import io.replaylink.spi.OutgoingEnvelope;
+import io.replaylink.spi.SinkRejectedException;
+import io.replaylink.spi.SinkUnavailableException;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.buffer.BufferInternal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Forwards envelopes to an upstream Relay or Sentry as Relay forwards them: {@code POST
+ * {url}/api/{project}/envelope/} with the client's auth, {@code X-Forwarded-For} and user agent. Network errors,
+ * timeouts and 5xx are retried with exponential backoff and full jitter within the delivery deadline; a 429 pauses
+ * the project until its {@code Retry-After} and is passed to the client; other 4xx are final. At most {@code
+ * max_in_flight} envelopes are held; beyond that the client is told to retry (503).
+ */
+final class HttpSink implements EnvelopeSink {
+    private final String name;
+    private final Vertx vertx;
+    private final HttpSinkConfig config;
+    private final Metrics metrics;
+    private final HttpClient client;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<Long, RateLimit> rateLimits = new ConcurrentHashMap<>();
+    private final Promise<Void> drained = Promise.promise();
+    private volatile boolean shuttingDown;
+
+    private record RateLimit(long untilMillis, String header) {
+    }
+
+    HttpSink(String name, Vertx vertx, HttpSinkConfig config, Metrics metrics) {
+        this.name = name;
+        this.vertx = vertx;
+        this.config = config;
+        this.metrics = metrics;
+        boolean tls = "https".equals(config.url().getScheme());
+        this.client = vertx.createHttpClient(new HttpClientOptions()
+                        .setConnectTimeout((int) config.connectTimeoutMs())
+                        .setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                        .setKeepAlive(true)
+                        .setSsl(tls),
+                new PoolOptions().setHttp1MaxSize(config.maxConnections()).setMaxWaitQueueSize(config.maxInFlight()));
+    }
+
+    @Override
+    public CompletionStage<Void> send(OutgoingEnvelope envelope) {
+        RateLimit limit = rateLimits.get(envelope.projectId());
+        long now = System.currentTimeMillis();
+        if (limit != null) {
+            if (limit.untilMillis > now) {
+                return CompletableFuture.failedFuture(new SinkUnavailableException(
+                        "upstream rate limit for project " + envelope.projectId(),
+                        Duration.ofMillis(limit.untilMillis - now), true, limit.header));
+            }
+            rateLimits.remove(envelope.projectId(), limit);
+        }
+        if (shuttingDown) {
+            return CompletableFuture.failedFuture(
+                    new SinkUnavailableException("http sink " + name + " is shutting down", Duration.ofSeconds(5)));
+        }
+        if (inFlight.incrementAndGet() > config.maxInFlight()) {
+            release();
+            return CompletableFuture.failedFuture(new SinkUnavailableException(
+                    "http sink " + name + " holds " + config.maxInFlight() + " envelopes", Duration.ofSeconds(1)));
+        }
+        metrics.sinkInflight(name, inFlight.get());
+        Buffer body = body(envelope);
+        Promise<Void> result = Promise.promise();
+        attempt(envelope, body, 1, System.currentTimeMillis(), result);
+        return result.future().onComplete(ar -> release()).toCompletionStage();
+    }
+
+    private void release() {
+        int left = inFlight.decrementAndGet();
+        metrics.sinkInflight(name, Math.max(0, left));
+        if (left == 0 && shuttingDown) {
+            drained.tryComplete();
+        }
+    }
+
+    private Buffer body(OutgoingEnvelope envelope) {
+        ByteBuf raw = envelope instanceof ForwardedEnvelope f ? f.bodyBuf() : Unpooled.wrappedBuffer(envelope.body());
+        if (!config.gzip()) {
+            return BufferInternal.buffer(raw);
+        }
+        ByteBuf out = Unpooled.buffer(raw.readableBytes() / 4 + 64);
+        try (GZIPOutputStream gz = new GZIPOutputStream(new ByteBufOutputStream(out))) {
+            raw.getBytes(raw.readerIndex(), gz, raw.readableBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return BufferInternal.buffer(out);
+    }
+
+    private void attempt(OutgoingEnvelope envelope, Buffer body, int attempt, long firstAttemptAt,
+                         Promise<Void> result) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setAbsoluteURI(config.url() + "/api/" + envelope.projectId() + "/envelope/")
+                .setConnectTimeout(config.connectTimeoutMs())
+                .setIdleTimeout(config.timeoutMs());
+        MultiMap headers = options.getHeaders() == null ? MultiMap.caseInsensitiveMultiMap() : options.getHeaders();
+        envelope.forwardHeaders().forEach(headers::set);
+        headers.set("Content-Type", "application/x-sentry-envelope");
+        if (config.gzip()) {
+            headers.set("Content-Encoding", "gzip");
+        }
+        options.setHeaders(headers);
+        client.request(options)
+                .compose(request -> request.send(body))
+                .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
+                        response.getHeader("Retry-After"), response.getHeader("X-Sentry-Rate-Limits"), b)))
+                .timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
+                .onComplete(ar -> {
+                    if (ar.succeeded() && ar.result().status / 100 == 2) {
+                        result.complete();
+                        return;
+                    }
+                    if (ar.succeeded() && ar.result().status == 429) {
+                        Answer a = ar.result();
+                        long secs = retryAfterSeconds(a.retryAfter, a.rateLimits);
+                        rateLimits.put(envelope.projectId(),
+                                new RateLimit(System.currentTimeMillis() + secs * 1000, a.rateLimits));
+                        result.fail(new SinkUnavailableException("upstream answered 429",
+                                Duration.ofSeconds(secs), true, a.rateLimits));
+                        return;
+                    }
+                    if (ar.succeeded() && ar.result().status / 100 == 4) {
+                        Answer a = ar.result();
+                        result.fail(new SinkRejectedException(a.status, "upstream refused the envelope: "
+                                + a.body.toString().strip()));
+                        return;
+                    }
+                    String why = ar.succeeded() ? "upstream answered " + ar.result().status
+                            : "upstream unreachable: " + ar.cause().getMessage();
+                    long backoff = backoff(attempt);
+                    boolean inTime = System.currentTimeMillis() + backoff - firstAttemptAt < config.deliveryDeadlineMs();
+                    if (attempt >= config.maxAttempts() || !inTime || shuttingDown && attempt >= 2) {
+                        result.fail(new SinkUnavailableException("http sink " + name + " gave up after " + attempt
+                                + " attempts: " + why, Duration.ofSeconds(10)));
+                        return;
+                    }
+                    metrics.sinkRetry(name);
+                    vertx.setTimer(backoff, t -> attempt(envelope, body, attempt + 1, firstAttemptAt, result));
+                });
+    }
+
+    private record Answer(int status, String retryAfter, String rateLimits, Buffer body) {
+    }
+
+    private long backoff(int attempt) {
+        long cap = Math.min(config.maxBackoffMs(), config.initialBackoffMs() << Math.min(20, attempt - 1));
+        return 1 + ThreadLocalRandom.current().nextLong(cap);
+    }
+
+    /** Seconds to pause: {@code Retry-After} (seconds or HTTP date), else the longest X-Sentry-Rate-Limits entry. */
+    long retryAfterSeconds(String retryAfter, String rateLimits) {
+        if (retryAfter != null && !retryAfter.isBlank()) {
+            String v = retryAfter.trim();
+            try {
+                return Math.max(1, (long) Math.ceil(Double.parseDouble(v)));
+            } catch (NumberFormatException e) {
+                try {
+                    ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+                    return Math.max(1, Duration.between(ZonedDateTime.now(at.getZone()), at).toSeconds());
+                } catch (RuntimeException ignored) {
+                    // fall through to the rate-limit header
+                }
+            }
+        }
+        long longest = 0;
+        if (rateLimits != null) {
+            for (String limit : rateLimits.split(",")) {
+                String secs = limit.trim().split(":", 2)[0];
+                try {
+                    longest = Math.max(longest, Long.parseLong(secs.trim()));
+                } catch (NumberFormatException ignored) {
+                    // a malformed entry does not count
+                }
+            }
+        }
+        return longest > 0 ? longest : config.defaultRetryAfterSecs();
+    }
+
+    @Override
+    public CompletionStage<Void> shutdown() {
+        shuttingDown = true;
+        if (inFlight.get() == 0) {
+            drained.tryComplete();
+        }
+        return drained.future().compose(v -> client.close()).toCompletionStage();
+    }
+}

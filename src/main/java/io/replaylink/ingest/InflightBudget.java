@@ -1,0 +1,59 @@
+package io.replaylink.ingest;
+
+import io.replaylink.metrics.Metrics;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The memory all request bodies may hold at once (compressed and decoded bytes both count). A request that would
+ * go over it is answered 503 + Retry-After instead of growing the heap: this is the bound behind "every buffer has
+ * a bound" for the ingest path.
+ */
+final class InflightBudget {
+    private final long limit;
+    private final AtomicLong used = new AtomicLong();
+    private final Metrics metrics;
+
+    InflightBudget(long limit, Metrics metrics) {
+        this.limit = limit;
+        this.metrics = metrics;
+    }
+
+    /** A per-request account; {@link Reservation#close()} gives everything back, once. */
+    Reservation open() {
+        return new Reservation();
+    }
+
+    long used() {
+        return used.get();
+    }
+
+    final class Reservation implements AutoCloseable {
+        private long held;
+        private boolean closed;
+
+        /** Takes {@code bytes} more; false (taking nothing) when that would exceed the budget. */
+        boolean grow(long bytes) {
+            if (closed) {
+                return false;
+            }
+            long now = used.addAndGet(bytes);
+            if (now > limit) {
+                used.addAndGet(-bytes);
+                return false;
+            }
+            held += bytes;
+            metrics.inflightBodyBytes(now);
+            return true;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                metrics.inflightBodyBytes(used.addAndGet(-held));
+                held = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,356 @@
+package io.replaylink.ingest;
+
+import io.netty.buffer.ByteBuf;
+import io.replaylink.config.ReplayLinkConfig;
+import io.replaylink.envelope.Envelope;
+import io.replaylink.envelope.EnvelopeParseException;
+import io.replaylink.envelope.EnvelopeParser;
+import io.replaylink.envelope.Item;
+import io.replaylink.forward.Forwarder;
+import io.replaylink.metrics.Metrics;
+import io.replaylink.plugin.ProcessingRequest;
+import io.replaylink.plugin.ProcessorChain;
+import io.replaylink.spi.SinkRejectedException;
+import io.replaylink.spi.SinkUnavailableException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code POST /api/{project}/envelope/} and {@code /store/}: authenticate, read the body within its limits, decode
+ * it, parse it, check its {@code dsn} against the request, run the processors, hand it to the sinks, answer. The
+ * endpoint owns the request's buffers and releases them in one place ({@link Request#cleanUp()}) once the sinks are
+ * done with them; every error becomes an {@link IngestError} and is answered by {@link HttpAnswers}.
+ */
+final class IngestEndpoint {
+    private static final System.Logger LOG = System.getLogger(IngestEndpoint.class.getName());
+
+    enum Kind {
+        ENVELOPE("envelope"), STORE("store");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
+
+    private final Vertx vertx;
+    private final ReplayLinkConfig config;
+    private final EnvelopeParser parser;
+    private final ProcessorChain processors;
+    private final Forwarder forwarder;
+    private final Metrics metrics;
+    private final InflightBudget budget;
+
+    IngestEndpoint(Vertx vertx, ReplayLinkConfig config, EnvelopeParser parser, ProcessorChain processors,
+                   Forwarder forwarder, Metrics metrics, InflightBudget budget) {
+        this.vertx = vertx;
+        this.config = config;
+        this.parser = parser;
+        this.processors = processors;
+        this.forwarder = forwarder;
+        this.metrics = metrics;
+        this.budget = budget;
+    }
+
+    void handle(HttpServerRequest request, Kind kind, String projectSegment) {
+        new Request(request, kind).start(projectSegment);
+    }
+
+    /** One request's state; {@link #cleanUp()} runs exactly once, after the answer and after the sinks. */
+    private final class Request {
+        final HttpServerRequest http;
+        final Kind kind;
+        final long started = System.nanoTime();
+        final Context context = vertx.getOrCreateContext();
+        final InflightBudget.Reservation reservation = budget.open();
+        Envelope envelope;
+        boolean forwarding;
+        boolean cleanedUp;
+
+        Request(HttpServerRequest http, Kind kind) {
+            this.http = http;
+            this.kind = kind;
+        }
+
+        void start(String projectSegment) {
+            long projectId;
+            Optional<SentryAuth> auth;
+            ContentDecoding.Encoding encoding;
+            ReplayLinkConfig.Project project;
+            try {
+                projectId = parseProjectId(projectSegment);
+                auth = SentryAuth.fromRequest(http.headers(), http.query());
+                encoding = ContentDecoding.parse(http.getHeader("Content-Encoding"));
+                project = config.projects().get(projectId);
+                if (project == null) {
+                    throw new Refusal(new IngestError.Forbidden(
+                            "project " + projectId + " is not configured on this ReplayLink", "project"));
+                }
+                if (auth.isPresent()) {
+                    checkKey(project, auth.get().publicKey());
+                }
+            } catch (SentryAuth.AuthException e) {
+                failEarly(e.toError());
+                return;
+            } catch (ContentDecoding.UnsupportedEncodingError e) {
+                failEarly(new IngestError.UnsupportedEncoding(e.encoding));
+                return;
+            } catch (Refusal e) {
+                failEarly(e.error);
+                return;
+            }
+            long limit = config.limits().maxRequestSize();
+            BodyReader.read(http, limit, reservation)
+                    .compose(raw -> decode(raw, encoding))
+                    .compose(body -> parse(body))
+                    .compose(parsed -> authorize(parsed, auth, project, projectId))
+                    .compose(publicKey -> process(projectId, publicKey))
+                    .compose(forwardHeaders -> forward(projectId, forwardHeaders))
+                    .onComplete(ar -> {
+                        if (ar.succeeded()) {
+                            answerOk(ar.result());
+                        } else {
+                            answerError(ar.cause());
+                            if (!forwarding) {
+                                cleanUp();
+                            }
+                        }
+                    });
+        }
+
+        private Future<ByteBuf> decode(ByteBuf raw, ContentDecoding.Encoding encoding) {
+            long limit = config.limits().maxEnvelopeSize();
+            int compressed = raw.readableBytes();
+            return ContentDecoding.decode(vertx, encoding, raw, limit).andThen(ar -> raw.release()).compose(body -> {
+                metrics.bodyBytes(encoding.name().toLowerCase(Locale.ROOT), compressed, body.readableBytes());
+                if (encoding != ContentDecoding.Encoding.IDENTITY && !reservation.grow(body.readableBytes())) {
+                    body.release();
+                    return Future.failedFuture(new Refusal(new IngestError.Unavailable(
+                            "too many request bodies in memory, retry later", Duration.ofSeconds(1), "memory")));
+                }
+                return Future.succeededFuture(body);
+            });
+        }
+
+        private Future<Envelope> parse(ByteBuf body) {
+            try {
+                String contentType = http.getHeader("Content-Type");
+                boolean envelopeBody = kind == Kind.ENVELOPE
+                        || contentType != null && contentType.startsWith("application/x-sentry-envelope");
+                envelope = envelopeBody ? parser.parse(body)
+                        : StoreRequests.toEnvelope(body, parser.limits().maxEventSize());
+                for (Item item : envelope.items()) {
+                    metrics.item(item.type(), "received", "ok");
+                }
+                return Future.succeededFuture(envelope);
+            } catch (EnvelopeParseException e) {
+                return Future.failedFuture(new Refusal(new IngestError.Malformed(e.error())));
+            } catch (StoreRequests.StoreException e) {
+                return Future.failedFuture(new Refusal(e.error));
+            } finally {
+                body.release();
+            }
+        }
+
+        /** Checks the envelope's {@code dsn} against the request (Relay: header mismatch); returns the key. */
+        private Future<String> authorize(Envelope parsed, Optional<SentryAuth> auth, ReplayLinkConfig.Project project,
+                                         long projectId) {
+            try {
+                Optional<String> dsn = parsed.header().dsn();
+                if (dsn.isEmpty()) {
+                    if (auth.isEmpty()) {
+                        throw new SentryAuth.AuthException(401, "missing authorization information");
+                    }
+                    return Future.succeededFuture(auth.get().publicKey());
+                }
+                SentryAuth.Dsn fromHeader = SentryAuth.parseDsn(dsn.get());
+                if (fromHeader.projectId() != projectId) {
+                    throw new Refusal(new IngestError.BadRequest("project id header mismatch between envelope and "
+                            + "request: the dsn names project " + fromHeader.projectId() + ", the URL project "
+                            + projectId, "header_mismatch"));
+                }
+                if (auth.isPresent() && !auth.get().publicKey().equals(fromHeader.publicKey())) {
+                    throw new Refusal(new IngestError.BadRequest(
+                            "public key header mismatch between envelope and request", "header_mismatch"));
+                }
+                checkKey(project, fromHeader.publicKey());
+                return Future.succeededFuture(fromHeader.publicKey());
+            } catch (SentryAuth.AuthException e) {
+                return Future.failedFuture(new Refusal(e.toError()));
+            } catch (Refusal e) {
+                return Future.failedFuture(e);
+            }
+        }
+
+        private Future<Map<String, String>> process(long projectId, String publicKey) {
+            ProcessingRequest meta = new ProcessingRequest(projectId, Optional.of(publicKey), http::getHeader);
+            Envelope input = envelope;
+            envelope = null;
+            return processors.run(input, meta, context).compose(outcome -> {
+                envelope = outcome.envelope();
+                if (outcome.rejection() != null) {
+                    return Future.failedFuture(new Refusal(new IngestError.Rejected(
+                            outcome.rejection().status(), outcome.rejection().reason(), "processor")));
+                }
+                return Future.succeededFuture(forwardHeaders(publicKey));
+            });
+        }
+
+        private Future<String> forward(long projectId, Map<String, String> forwardHeaders) {
+            forwarding = true;
+            Forwarder.Delivery delivery = forwarder.forward(projectId, envelope, forwardHeaders, context);
+            delivery.settled().onComplete(ar -> cleanUp());
+            return delivery.accepted().map(v -> envelope.eventId().map(EventIds::normalize).orElse(null));
+        }
+
+        private Map<String, String> forwardHeaders(String publicKey) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            String sentryAuth = http.getHeader("X-Sentry-Auth");
+            if (sentryAuth == null) {
+                String authorization = http.getHeader("Authorization");
+                sentryAuth = authorization != null && authorization.regionMatches(true, 0, "sentry ", 0, 7)
+                        ? authorization
+                        : "Sentry sentry_key=" + publicKey + ", sentry_version=" + SentryAuth.PROTOCOL_VERSION;
+            }
+            headers.put("X-Sentry-Auth", sentryAuth);
+            String client = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
+            String forwardedFor = http.getHeader("X-Forwarded-For");
+            if (client != null) {
+                forwardedFor = forwardedFor == null || forwardedFor.isBlank() ? client : forwardedFor + ", " + client;
+            }
+            if (forwardedFor != null) {
+                headers.put("X-Forwarded-For", forwardedFor);
+            }
+            String userAgent = http.getHeader("User-Agent");
+            if (userAgent != null) {
+                headers.put("User-Agent", userAgent);
+            }
+            return headers;
+        }
+
+        private void answerOk(String eventId) {
+            HttpServerResponse response = http.response();
+            if (!response.ended() && !response.closed()) {
+                response.putHeader("Content-Type", "application/json").end(HttpAnswers.idJson(eventId));
+            }
+            metrics.request(kind.label, "accepted", "ok", started);
+        }
+
+        private void answerError(Throwable cause) {
+            IngestError error = toError(cause);
+            if (error == null) {
+                metrics.request(kind.label, "rejected", "client_closed", started);
+                return;
+            }
+            if (envelope != null) {
+                for (Item item : envelope.items()) {
+                    metrics.item(item.type(), "rejected", error.reason());
+                }
+            }
+            metrics.request(kind.label, "rejected", error.reason(), started);
+            HttpAnswers.send(http.response(), error);
+            if (!http.isEnded()) {
+                http.response().endHandler(v -> http.connection().close());
+            }
+        }
+
+        private void failEarly(IngestError error) {
+            metrics.request(kind.label, "rejected", error.reason(), started);
+            if (!http.isEnded()) {
+                http.response().putHeader("Connection", "close");
+            }
+            HttpAnswers.send(http.response(), error);
+            cleanUp();
+        }
+
+        private IngestError toError(Throwable cause) {
+            if (cause instanceof Refusal r) {
+                return r.error;
+            }
+            if (cause instanceof BodyReader.BodyRejected b) {
+                return b.error;
+            }
+            if (cause instanceof ContentDecoding.DecodeFailure d) {
+                return d.error;
+            }
+            if (cause instanceof Forwarder.SinkFailure f) {
+                Throwable c = f.getCause();
+                if (c instanceof SinkUnavailableException u) {
+                    return u.rateLimited()
+                            ? new IngestError.RateLimited("Sentry dropped data due to a quota or internal rate "
+                            + "limit being reached. This will not affect your application.", u.retryAfter(),
+                            u.rateLimits().orElse(null))
+                            : new IngestError.Unavailable(u.getMessage(), u.retryAfter(), "sink_unavailable");
+                }
+                if (c instanceof SinkRejectedException r) {
+                    return new IngestError.Rejected(r.status(), r.getMessage(), "upstream_rejected");
+                }
+                if (c instanceof TimeoutException || c.getClass().getSimpleName().contains("Timeout")) {
+                    return new IngestError.Unavailable("sink " + f.sink() + " did not take the envelope within "
+                            + config.server().sinkTimeoutMs() + " ms", Duration.ofSeconds(5), "sink_timeout");
+                }
+                LOG.log(Level.WARNING, "sink " + f.sink() + " failed", c);
+                return new IngestError.Unavailable("failed to queue envelope: sink " + f.sink() + " failed",
+                        Duration.ofSeconds(5), "sink_error");
+            }
+            if (http.response().closed() || cause instanceof io.vertx.core.http.HttpClosedException) {
+                return null;
+            }
+            LOG.log(Level.ERROR, "unexpected failure while ingesting", cause);
+            return new IngestError.Unavailable("internal error, retry later", Duration.ofSeconds(5), "internal");
+        }
+
+        void cleanUp() {
+            if (cleanedUp) {
+                return;
+            }
+            cleanedUp = true;
+            if (envelope != null) {
+                envelope.release();
+                envelope = null;
+            }
+            reservation.close();
+        }
+    }
+
+    private static long parseProjectId(String segment) throws Refusal {
+        try {
+            long id = Long.parseLong(segment);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new Refusal(new IngestError.BadRequest("bad project path parameter", "project"));
+    }
+
+    private static void checkKey(ReplayLinkConfig.Project project, String publicKey) throws Refusal {
+        if (!project.acceptsAnyKey() && !project.publicKeys().contains(publicKey)) {
+            throw new Refusal(new IngestError.Forbidden(
+                    "public key " + publicKey + " is not allowed for project " + project.id(), "public_key"));
+        }
+    }
+
+    /** An {@link IngestError} travelling through the request's futures. */
+    static final class Refusal extends Exception {
+        final IngestError error;
+
+        Refusal(IngestError error) {
+            super(error.detail(), null, false, false);
+            this.error = error;
+        }
+    }
+}

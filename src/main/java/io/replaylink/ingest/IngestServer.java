@@ -1,0 +1,106 @@
+package io.replaylink.ingest;
+
+import io.replaylink.config.ReplayLinkConfig;
+import io.replaylink.envelope.EnvelopeParser;
+import io.replaylink.forward.Forwarder;
+import io.replaylink.metrics.Metrics;
+import io.replaylink.plugin.ProcessorChain;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The HTTP server: routes Relay's paths to the ingest endpoint, answers CORS preflights, health checks and
+ * {@code /metrics}. Paths are matched as Relay matches them: repeated slashes collapse and the trailing slash is
+ * optional.
+ */
+public final class IngestServer {
+    private static final Pattern INGEST = Pattern.compile("/api/([^/]+)/(envelope|store)/?");
+
+    private final Vertx vertx;
+    private final ReplayLinkConfig config;
+    private final Metrics metrics;
+    private final IngestEndpoint endpoint;
+    private HttpServer server;
+    private volatile boolean draining;
+
+    public IngestServer(Vertx vertx, ReplayLinkConfig config, EnvelopeParser parser, ProcessorChain processors,
+                        Forwarder forwarder, Metrics metrics) {
+        this.vertx = vertx;
+        this.config = config;
+        this.metrics = metrics;
+        this.endpoint = new IngestEndpoint(vertx, config, parser, processors, forwarder, metrics,
+                new InflightBudget(config.server().maxInflightBodyBytes(), metrics));
+    }
+
+    /** Starts listening; the future holds the actual port (useful with port 0). */
+    public Future<Integer> start() {
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(config.server().host())
+                .setPort(config.server().port())
+                .setDecompressionSupported(false)
+                .setCompressionSupported(false)
+                .setIdleTimeout(75).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(64 * 1024);
+        server = vertx.createHttpServer(options).requestHandler(this::route);
+        return server.listen().map(HttpServer::actualPort);
+    }
+
+    /** Stops taking requests, lets in-flight ones finish within the timeout. */
+    public Future<Void> shutdown(Duration timeout) {
+        draining = true;
+        return server == null ? Future.succeededFuture()
+                : server.shutdown(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void route(HttpServerRequest request) {
+        String path = request.path().replaceAll("/{2,}", "/");
+        if (path.startsWith("/api/") && request.method() == HttpMethod.OPTIONS) {
+            Cors.preflight(request.response());
+            return;
+        }
+        Matcher m = INGEST.matcher(path);
+        if (m.matches()) {
+            Cors.decorate(request.response());
+            if (request.method() != HttpMethod.POST) {
+                reply(request, 405, "{\"detail\":\"method not allowed: use POST\"}");
+                return;
+            }
+            if (draining) {
+                HttpAnswers.send(request.response(),
+                        new IngestError.Unavailable("shutting down", Duration.ofSeconds(5), "shutdown"));
+                return;
+            }
+            endpoint.handle(request, m.group(2).equals("store") ? IngestEndpoint.Kind.STORE
+                    : IngestEndpoint.Kind.ENVELOPE, m.group(1));
+            return;
+        }
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            reply(request, 404, "{\"detail\":\"not found\"}");
+            return;
+        }
+        switch (path) {
+            case "/api/relay/healthcheck/live", "/api/relay/healthcheck/live/", "/api/0/relays/live/" ->
+                    reply(request, 200, "{\"is_healthy\":true}");
+            case "/api/relay/healthcheck/ready", "/api/relay/healthcheck/ready/" ->
+                    reply(request, draining ? 503 : 200, "{\"is_healthy\":" + !draining + "}");
+            case "/metrics" -> request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                    .end(Buffer.buffer(metrics.scrape()));
+            default -> reply(request, 404, "{\"detail\":\"not found\"}");
+        }
+    }
+
+    private static void reply(HttpServerRequest request, int status, String json) {
+        request.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
+    }
+}

@@ -1,0 +1,122 @@
+package io.replaylink.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.replaylink.envelope.ItemType;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Every metric ReplayLink exports, in one place (Prometheus text at {@code GET /metrics}, prefix {@code
+ * replaylink_}). Labels are bounded: item types outside Sentry's list count as {@code unknown}; reasons are
+ * fixed labels chosen by the code, never client input.
+ *
+ * <ul>
+ *   <li>{@code replaylink_requests_total{endpoint,outcome,reason}}: ingest requests answered; outcome
+ *       {@code accepted} or {@code rejected}, reason the rejection's label ({@code ok} when accepted).</li>
+ *   <li>{@code replaylink_items_total{type,outcome,reason}}: items received, forwarded, dropped (by a processor)
+ *       and rejected (with their envelope).</li>
+ *   <li>{@code replaylink_request_body_bytes_total{encoding,stage}}: body bytes as sent ({@code compressed}) and
+ *       after decoding ({@code decompressed}).</li>
+ *   <li>{@code replaylink_request_duration_seconds{endpoint}}: from the request's arrival to its answer.</li>
+ *   <li>{@code replaylink_inflight_body_bytes}: request bodies held in memory now (bounded by
+ *       {@code server.max_inflight_body_bytes}).</li>
+ *   <li>{@code replaylink_processor_failures_total{processor}}: processor calls that failed or timed out.</li>
+ *   <li>{@code replaylink_sink_sends_total{sink,outcome}}, {@code replaylink_sink_duration_seconds{sink}},
+ *       {@code replaylink_sink_retries_total{sink}}, {@code replaylink_sink_inflight{sink}}: per sink.</li>
+ * </ul>
+ */
+public final class Metrics {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+
+    private final Counter requests = Counter.builder().name("replaylink_requests_total")
+            .help("Ingest requests answered, by endpoint, outcome and reason")
+            .labelNames("endpoint", "outcome", "reason").register(registry);
+    private final Counter items = Counter.builder().name("replaylink_items_total")
+            .help("Envelope items by type, outcome (received, forwarded, dropped, rejected) and reason")
+            .labelNames("type", "outcome", "reason").register(registry);
+    private final Counter bodyBytes = Counter.builder().name("replaylink_request_body_bytes_total")
+            .help("Request body bytes, as sent (compressed) and decoded (decompressed)")
+            .labelNames("encoding", "stage").register(registry);
+    private final Histogram requestDuration = Histogram.builder().name("replaylink_request_duration_seconds")
+            .help("Time from a request's arrival to its answer").unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+            .classicOnly()
+            .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+            .labelNames("endpoint").register(registry);
+    private final Gauge inflightBodyBytes = Gauge.builder().name("replaylink_inflight_body_bytes")
+            .help("Request body bytes held in memory now").register(registry);
+    private final Counter processorFailures = Counter.builder().name("replaylink_processor_failures_total")
+            .help("Processor calls that failed or timed out (the envelope went on unchanged by them)")
+            .labelNames("processor").register(registry);
+    private final Counter sinkSends = Counter.builder().name("replaylink_sink_sends_total")
+            .help("Envelopes handed to a sink, by outcome").labelNames("sink", "outcome").register(registry);
+    private final Histogram sinkDuration = Histogram.builder().name("replaylink_sink_duration_seconds")
+            .help("Time a sink took to take an envelope").unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+            .classicOnly()
+            .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+            .labelNames("sink").register(registry);
+    private final Counter sinkRetries = Counter.builder().name("replaylink_sink_retries_total")
+            .help("Delivery attempts repeated after a network error, timeout or 5xx").labelNames("sink")
+            .register(registry);
+    private final Gauge sinkInflight = Gauge.builder().name("replaylink_sink_inflight")
+            .help("Envelopes a sink holds now (bounded per sink)").labelNames("sink").register(registry);
+
+    public static String typeLabel(ItemType type) {
+        return type instanceof ItemType.Known ? type.wireName() : "unknown";
+    }
+
+    public void request(String endpoint, String outcome, String reason, long startedNanos) {
+        requests.labelValues(endpoint, outcome, reason).inc();
+        requestDuration.labelValues(endpoint).observe((System.nanoTime() - startedNanos) / 1e9);
+    }
+
+    public void item(ItemType type, String outcome, String reason) {
+        items.labelValues(typeLabel(type), outcome, reason).inc();
+    }
+
+    public void itemsDropped(String reason, int count) {
+        items.labelValues("any", "dropped", reason).inc(count);
+    }
+
+    public void bodyBytes(String encoding, long compressed, long decompressed) {
+        bodyBytes.labelValues(encoding, "compressed").inc(compressed);
+        bodyBytes.labelValues(encoding, "decompressed").inc(decompressed);
+    }
+
+    public void inflightBodyBytes(long bytes) {
+        inflightBodyBytes.set(bytes);
+    }
+
+    public void processorFailed(String processor) {
+        processorFailures.labelValues(processor).inc();
+    }
+
+    public void sinkSend(String sink, String outcome, long startedNanos) {
+        sinkSends.labelValues(sink, outcome).inc();
+        sinkDuration.labelValues(sink).observe((System.nanoTime() - startedNanos) / 1e9);
+    }
+
+    public void sinkRetry(String sink) {
+        sinkRetries.labelValues(sink).inc();
+    }
+
+    public void sinkInflight(String sink, int count) {
+        sinkInflight.labelValues(sink).set(count);
+    }
+
+    /** The Prometheus text exposition of every metric. */
+    public byte[] scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        try {
+            new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

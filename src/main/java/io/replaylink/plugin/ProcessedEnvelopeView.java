@@ -1,0 +1,160 @@
+package io.replaylink.plugin;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.replaylink.envelope.Envelope;
+import io.replaylink.envelope.EnvelopeHeader;
+import io.replaylink.envelope.Item;
+import io.replaylink.envelope.ItemHeader;
+import io.replaylink.spi.ProcessedEnvelope;
+import io.replaylink.spi.ProcessedItem;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The SPI's mutable view of an {@link Envelope}. Changes are recorded as new header records and payload buffers;
+ * {@link #finish()} builds the resulting envelope and releases what it no longer uses. After that every mutation
+ * throws, so a processor that completes late cannot race the forwarder.
+ */
+final class ProcessedEnvelopeView implements ProcessedEnvelope {
+    private final Envelope original;
+    private final ProcessingRequest request;
+    private final List<ItemView> all = new ArrayList<>();
+    private final Map<String, Object> attributes = new HashMap<>();
+    private final Map<String, Integer> drops = new HashMap<>();
+    private EnvelopeHeader header;
+    private boolean finished;
+
+    ProcessedEnvelopeView(Envelope original, ProcessingRequest request) {
+        this.original = original;
+        this.request = request;
+        this.header = original.header();
+        for (Item item : original.items()) {
+            all.add(new ItemView(item));
+        }
+    }
+
+    @Override
+    public long projectId() {
+        return request.projectId();
+    }
+
+    @Override
+    public Optional<String> publicKey() {
+        return request.publicKey();
+    }
+
+    @Override
+    public Optional<String> requestHeader(String name) {
+        return Optional.ofNullable(request.header().apply(name));
+    }
+
+    @Override
+    public Map<String, Object> header() {
+        return header.fields();
+    }
+
+    @Override
+    public void setHeader(String field, Object value) {
+        checkOpen();
+        header = header.with(field, value);
+    }
+
+    @Override
+    public List<? extends ProcessedItem> items() {
+        return all.stream().filter(i -> !i.dropped).toList();
+    }
+
+    @Override
+    public Map<String, Object> attributes() {
+        return attributes;
+    }
+
+    /** Items dropped by processors, by reason. */
+    Map<String, Integer> drops() {
+        return drops;
+    }
+
+    /** The envelope as the processors left it; releases dropped and replaced payloads. Called once. */
+    Envelope finish() {
+        finished = true;
+        List<Item> kept = new ArrayList<>();
+        boolean changed = header != original.header();
+        for (ItemView view : all) {
+            if (view.dropped) {
+                view.current.payload().release();
+                changed = true;
+            } else {
+                kept.add(view.current);
+                changed |= view.current != view.original;
+            }
+        }
+        return changed ? new Envelope(header, kept, original.trailingNewline()) : original;
+    }
+
+    private void checkOpen() {
+        if (finished) {
+            throw new IllegalStateException("the envelope was already forwarded; processors must finish in time");
+        }
+    }
+
+    private final class ItemView implements ProcessedItem {
+        final Item original;
+        Item current;
+        boolean dropped;
+
+        ItemView(Item item) {
+            this.original = item;
+            this.current = item;
+        }
+
+        @Override
+        public String type() {
+            return current.type().wireName();
+        }
+
+        @Override
+        public Map<String, Object> header() {
+            return current.header().fields();
+        }
+
+        @Override
+        public void setHeader(String field, Object value) {
+            checkOpen();
+            if ("type".equals(field) || "length".equals(field)) {
+                throw new IllegalArgumentException("`" + field + "` is maintained by the host");
+            }
+            ItemHeader changed = current.header().with(field, value);
+            current = new Item(changed, current.payload());
+        }
+
+        @Override
+        public ByteBuffer payload() {
+            ByteBuf p = current.payload();
+            return p.nioBuffer(p.readerIndex(), p.readableBytes()).asReadOnlyBuffer();
+        }
+
+        @Override
+        public void setPayload(byte[] payload) {
+            checkOpen();
+            current.payload().release();
+            ItemHeader h = current.header().raw() == null ? current.header()
+                    : current.header().with("length", (long) payload.length);
+            current = new Item(h, Unpooled.wrappedBuffer(payload));
+        }
+
+        @Override
+        public void drop(String reason) {
+            checkOpen();
+            if (!dropped) {
+                dropped = true;
+                drops.merge(reason == null ? "unspecified" : reason, 1, Integer::sum);
+            }
+        }
+    }
+}
