@@ -76,11 +76,16 @@ public final class Main {
                 return;
             }
             System.out.println("ReplayLink stopping: finishing in-flight requests and flushing sinks");
-            app.stop().eventually(() -> vertx.close()).onComplete(ar -> stopped.countDown());
+            app.stop().onComplete(ar -> stopped.countDown());
         };
         installSignalHandler("TERM", stop);
         installSignalHandler("INT", stop);
         stopped.await();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("replaylink: closing the runtime: " + e);
+        }
         System.out.println("ReplayLink stopped");
         System.exit(0);
     }

@@ -37,9 +37,9 @@ final class HttpAnswers {
         return 400;
     }
 
-    static void send(HttpServerResponse response, IngestError error) {
+    static io.vertx.core.Future<Void> send(HttpServerResponse response, IngestError error) {
         if (response.ended() || response.closed()) {
-            return;
+            return io.vertx.core.Future.succeededFuture();
         }
         response.setStatusCode(status(error));
         if (error instanceof IngestError.RateLimited r) {
@@ -53,7 +53,7 @@ final class HttpAnswers {
             response.putHeader("Accept-Encoding", "zstd,gzip,deflate,br");
         }
         response.putHeader("Content-Type", "application/json");
-        response.end(detailJson(error.detail()));
+        return response.end(detailJson(error.detail()));
     }
 
     static String seconds(Duration d) {

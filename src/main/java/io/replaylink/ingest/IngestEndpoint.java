@@ -260,19 +260,26 @@ final class IngestEndpoint {
                 }
             }
             metrics.request(kind.label, "rejected", error.reason(), started);
-            HttpAnswers.send(http.response(), error);
-            if (!http.isEnded()) {
-                http.response().endHandler(v -> http.connection().close());
-            }
+            send(error);
         }
 
         private void failEarly(IngestError error) {
             metrics.request(kind.label, "rejected", error.reason(), started);
-            if (!http.isEnded()) {
+            send(error);
+            cleanUp();
+        }
+
+        /** Answers; when the body was not read to its end the connection cannot be reused and is closed. */
+        private void send(IngestError error) {
+            boolean unread = !http.isEnded();
+            if (unread && !http.response().headWritten()) {
                 http.response().putHeader("Connection", "close");
             }
-            HttpAnswers.send(http.response(), error);
-            cleanUp();
+            HttpAnswers.send(http.response(), error).onComplete(ar -> {
+                if (unread) {
+                    http.connection().close();
+                }
+            });
         }
 
         private IngestError toError(Throwable cause) {

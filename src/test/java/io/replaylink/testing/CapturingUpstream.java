@@ -1,0 +1,115 @@
+package io.replaylink.testing;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A real HTTP server standing in for Relay/Sentry upstream (in the spirit of Relay's {@code mini_sentry}): records
+ * every request and answers as scripted (200 {} by default).
+ */
+public final class CapturingUpstream implements AutoCloseable {
+    public record Captured(String method, String uri, MultiMap headers, byte[] body) {
+        public String header(String name) {
+            return headers.get(name);
+        }
+    }
+
+    public record Answer(int status, String body, long delayMs, MultiMap headers) {
+        public static Answer ok() {
+            return new Answer(200, "{}", 0, MultiMap.caseInsensitiveMultiMap());
+        }
+
+        public static Answer status(int status) {
+            return new Answer(status, "{\"detail\":\"scripted " + status + "\"}", 0, MultiMap.caseInsensitiveMultiMap());
+        }
+
+        public Answer withHeader(String name, String value) {
+            MultiMap h = MultiMap.caseInsensitiveMultiMap().addAll(headers).add(name, value);
+            return new Answer(status, body, delayMs, h);
+        }
+
+        public Answer delayed(long ms) {
+            return new Answer(status, body, ms, headers);
+        }
+    }
+
+    private final LinkedBlockingQueue<Captured> received = new LinkedBlockingQueue<>();
+    private final AtomicInteger count = new AtomicInteger();
+    private final Vertx vertx;
+    private final HttpServer server;
+    private volatile Function<Captured, Answer> responder = c -> Answer.ok();
+
+    private CapturingUpstream(Vertx vertx, HttpServer server) {
+        this.vertx = vertx;
+        this.server = server;
+    }
+
+    public static CapturingUpstream start(Vertx vertx) {
+        CapturingUpstream[] self = new CapturingUpstream[1];
+        HttpServer server = vertx.createHttpServer();
+        self[0] = new CapturingUpstream(vertx, server);
+        server.requestHandler(req -> self[0].handle(req));
+        server.listen(0, "127.0.0.1").await();
+        return self[0];
+    }
+
+    private void handle(HttpServerRequest req) {
+        req.body().onSuccess(body -> {
+            Captured c = new Captured(req.method().name(), req.uri(),
+                    MultiMap.caseInsensitiveMultiMap().addAll(req.headers()), body.getBytes());
+            count.incrementAndGet();
+            received.add(c);
+            Answer a = responder.apply(c);
+            Runnable reply = () -> {
+                req.response().headers().addAll(a.headers());
+                req.response().setStatusCode(a.status()).end(a.body());
+            };
+            if (a.delayMs() > 0) {
+                vertx.setTimer(a.delayMs(), t -> reply.run());
+            } else {
+                reply.run();
+            }
+        });
+    }
+
+    public void respondWith(Function<Captured, Answer> responder) {
+        this.responder = responder;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.actualPort();
+    }
+
+    public int requestCount() {
+        return count.get();
+    }
+
+    /** The next request, waiting up to {@code seconds}; fails the test when none came. */
+    public Captured take(long seconds) throws InterruptedException {
+        Captured c = received.poll(seconds, TimeUnit.SECONDS);
+        if (c == null) {
+            throw new AssertionError("the upstream received nothing within " + seconds + " s");
+        }
+        return c;
+    }
+
+    public List<Captured> drain() {
+        List<Captured> out = new ArrayList<>();
+        received.drainTo(out);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        server.close().await();
+    }
+}
