@@ -6,6 +6,7 @@ import io.replaylink.envelope.Envelope;
 import io.replaylink.envelope.EnvelopeParseException;
 import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.envelope.Item;
+import io.replaylink.envelope.ItemType;
 import io.replaylink.forward.Forwarder;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.ProcessingRequest;
@@ -21,6 +22,7 @@ import io.vertx.core.http.HttpServerResponse;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -209,10 +211,15 @@ final class IngestEndpoint {
         }
 
         private Future<String> forward(long projectId, Map<String, String> forwardHeaders) {
+            List<ItemType> types = envelope.items().stream().map(Item::type).toList();
+            String eventId = envelope.eventId().map(EventIds::normalize).orElse(null);
             forwarding = true;
             Forwarder.Delivery delivery = forwarder.forward(projectId, envelope, forwardHeaders, context);
             delivery.settled().onComplete(ar -> cleanUp());
-            return delivery.accepted().map(v -> envelope.eventId().map(EventIds::normalize).orElse(null));
+            return delivery.accepted().map(v -> {
+                types.forEach(type -> metrics.item(type, "forwarded", "ok"));
+                return eventId;
+            });
         }
 
         private Map<String, String> forwardHeaders(String publicKey) {

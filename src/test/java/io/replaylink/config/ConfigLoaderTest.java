@@ -1,0 +1,90 @@
+package io.replaylink.config;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+    static final String MINIMAL = "sinks: [file]\n";
+
+    @Test
+    void shippedConfigsAreValid() {
+        Path root = Path.of(System.getProperty("replaylink.projectRoot", ".."));
+        ReplayLinkConfig embedded = ConfigLoader.load(root.resolve("config/replaylink.yaml"), Map.of());
+        assertThat(embedded.server().port()).isEqualTo(3000);
+        assertThat(embedded.server().host()).isEqualTo("127.0.0.1");
+        assertThat(embedded.sinks()).extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("file");
+        assertThat(embedded.projects().get(1L).acceptsAnyKey()).isTrue();
+        ReplayLinkConfig production = ConfigLoader.load(root.resolve("config/production.yaml"), Map.of());
+        assertThat(production.sinks()).extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("http");
+    }
+
+    @Test
+    void defaultsAreRelays() {
+        ReplayLinkConfig c = ConfigLoader.parse(MINIMAL, Map.of());
+        assertThat(c.limits().maxRequestSize()).isEqualTo(20L * 1024 * 1024);
+        assertThat(c.limits().maxEnvelopeSize()).isEqualTo(200L * 1024 * 1024);
+        assertThat(c.limits().envelope().maxEventSize()).isEqualTo(1024 * 1024);
+        assertThat(c.limits().envelope().maxAttachmentSize()).isEqualTo(200L * 1024 * 1024);
+    }
+
+    @Test
+    void sizesTakeUnits() {
+        ReplayLinkConfig c = ConfigLoader.parse("limits: {max_event_size: 100KB, max_request_size: 2MiB,"
+                + " max_envelope_size: 5000}\n" + MINIMAL, Map.of());
+        assertThat(c.limits().envelope().maxEventSize()).isEqualTo(100_000);
+        assertThat(c.limits().maxRequestSize()).isEqualTo(2 * 1024 * 1024);
+        assertThat(c.limits().maxEnvelopeSize()).isEqualTo(5000);
+    }
+
+    @Test
+    void environmentOverridesAnyScalar() {
+        ReplayLinkConfig c = ConfigLoader.parse("server: {port: 3000}\n" + MINIMAL,
+                Map.of("REPLAYLINK_SERVER_PORT", "3100", "REPLAYLINK_LIMITS_MAX_EVENT_SIZE", "2MiB"));
+        assertThat(c.server().port()).isEqualTo(3100);
+        assertThat(c.limits().envelope().maxEventSize()).isEqualTo(2 * 1024 * 1024);
+    }
+
+    @Test
+    void errorsNameTheKey() {
+        assertKeyError("server: {prot: 1}\n" + MINIMAL, "server.prot", "unknown key");
+        assertKeyError("server: {port: 70000}\n" + MINIMAL, "server.port", "between 0 and 65535");
+        assertKeyError("server: {port: abc}\n" + MINIMAL, "server.port", "whole number");
+        assertKeyError("limits: {max_event_size: lots}\n" + MINIMAL, "limits.max_event_size", "size");
+        assertKeyError("projects: [{public_keys: []}]\n" + MINIMAL, "projects[0].id", "missing");
+        assertKeyError("projects: [{id: 1, public_keys: [abc]}]\n" + MINIMAL, "projects[0].public_keys", "32 hex");
+        assertKeyError("projects: [{id: 1}, {id: 1}]\n" + MINIMAL, "projects[1].id", "twice");
+        assertKeyError("sinks: []\n", "sinks", "at least one sink");
+        assertKeyError("sinks: [{config: {}}]\n", "sinks[0].name", "missing");
+        assertKeyError("bogus: 1\n" + MINIMAL, "bogus", "unknown key");
+        assertKeyError("server: [1, 2]\n" + MINIMAL, "server", "mapping");
+        assertKeyError("a: b: c\n", "(file)", "not valid YAML");
+    }
+
+    @Test
+    void envOverrideIsValidatedToo() {
+        assertThatThrownBy(() -> ConfigLoader.parse(MINIMAL, Map.of("REPLAYLINK_SERVER_PORT", "x")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("server.port");
+    }
+
+    @Test
+    void missingFileIsAClearError(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yaml"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("no such file");
+        Path ok = Files.writeString(dir.resolve("ok.yaml"), MINIMAL);
+        assertThat(ConfigLoader.load(ok, Map.of()).sinks()).hasSize(1);
+    }
+
+    static void assertKeyError(String yaml, String key, String reason) {
+        assertThatThrownBy(() -> ConfigLoader.parse(yaml, Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.key()).isEqualTo(key);
+                    assertThat(e.getMessage()).contains(reason);
+                });
+    }
+}

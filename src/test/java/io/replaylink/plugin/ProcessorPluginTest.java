@@ -1,0 +1,111 @@
+package io.replaylink.plugin;
+
+import io.replaylink.config.ConfigException;
+import io.replaylink.testing.CapturingUpstream;
+import io.replaylink.testing.TestSidecar;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+
+import static io.replaylink.testing.TestSidecar.KEY;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Plugins through the SPI: the example plugin jar (its own META-INF/services, built against plugin-spi alone) is
+ * found by ServiceLoader, configured by name, and runs in config order; broken plugins never lose an envelope.
+ */
+class ProcessorPluginTest {
+    static Vertx vertx;
+    static CapturingUpstream upstream;
+
+    static final byte[] ENVELOPE = ("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{}\n"
+            + "{\"type\":\"attachment\",\"length\":3}\nabc\n{\"type\":\"client_report\"}\n{}\n")
+            .getBytes(StandardCharsets.UTF_8);
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+        upstream = CapturingUpstream.start(vertx);
+    }
+
+    @AfterAll
+    static void stop() {
+        upstream.close();
+        vertx.close().await();
+    }
+
+    @Test
+    void examplePluginIsDiscoveredConfiguredAndRunsInConfigOrder() throws Exception {
+        String config = TestSidecar.httpConfig(upstream.url(), """
+                processors:
+                  - name: example-tagger
+                    config: {value: first, drop_types: [attachment]}
+                  - name: example-tagger
+                    config: {value: second, reject_project: 2}
+                """);
+        try (TestSidecar s = TestSidecar.start(config)) {
+            HttpResponse<String> r = s.post("/api/1/envelope/?sentry_key=" + KEY, ENVELOPE);
+            assertThat(r.statusCode()).isEqualTo(200);
+            String forwarded = new String(upstream.take(5).body(), StandardCharsets.UTF_8);
+            assertThat(forwarded).isEqualTo("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\","
+                    + "\"x_example_tags\":[\"first\",\"second\"]}\n{\"type\":\"event\"}\n{}\n"
+                    + "{\"type\":\"client_report\"}\n{}\n");
+            HttpResponse<String> rejected = s.post("/api/2/envelope/?sentry_key=" + TestSidecar.OTHER_KEY, ENVELOPE);
+            assertThat(rejected.statusCode()).isEqualTo(403);
+            assertThat(rejected.body()).contains("project 2 is refused by example-tagger");
+            assertThat(upstream.drain()).isEmpty();
+            assertThat(s.get("/metrics").body())
+                    .contains("replaylink_items_total{outcome=\"dropped\",reason=\"example-tagger\",type=\"any\"} 2.0");
+        }
+    }
+
+    @Test
+    void failingAndSlowProcessorsAreSkippedNotFatal() throws Exception {
+        String config = TestSidecar.httpConfig(upstream.url(), """
+                processors:
+                  - name: test-failing
+                  - name: test-slow
+                  - name: example-tagger
+                    config: {value: after}
+                """).replace("sink_timeout_ms: 10000", "sink_timeout_ms: 10000, processor_timeout_ms: 200");
+        try (TestSidecar s = TestSidecar.start(config)) {
+            HttpResponse<String> r = s.post("/api/1/envelope/?sentry_key=" + KEY, ENVELOPE);
+            assertThat(r.statusCode()).isEqualTo(200);
+            String forwarded = new String(upstream.take(5).body(), StandardCharsets.UTF_8);
+            assertThat(forwarded).contains("\"x_example_tags\":[\"after\"]").contains("abc");
+            assertThat(s.get("/metrics").body())
+                    .contains("replaylink_processor_failures_total{processor=\"test-failing\"} 1.0")
+                    .contains("replaylink_processor_failures_total{processor=\"test-slow\"} 1.0");
+        }
+    }
+
+    @Test
+    void unknownPluginNameStopsStartUpNamingTheKey() {
+        String config = TestSidecar.httpConfig(upstream.url(), """
+                processors:
+                  - name: no-such-plugin
+                """);
+        assertThatThrownBy(() -> TestSidecar.start(config))
+                .rootCause().isInstanceOf(ConfigException.class)
+                .hasMessageContaining("processors[0].name")
+                .hasMessageContaining("no-such-plugin")
+                .hasMessageContaining("example-tagger");
+    }
+
+    @Test
+    void badPluginConfigNamesTheKey() {
+        String config = TestSidecar.httpConfig(upstream.url(), """
+                processors:
+                  - name: example-tagger
+                    config: {reject_project: lots}
+                """);
+        assertThatThrownBy(() -> TestSidecar.start(config))
+                .rootCause().isInstanceOf(ConfigException.class)
+                .hasMessageContaining("processors[0].config.reject_project");
+    }
+}
