@@ -7,6 +7,8 @@ import io.replaylink.ingest.IngestServer;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader;
 import io.replaylink.plugin.ProcessorChain;
+import io.replaylink.replay.LinkEmitter;
+import io.replaylink.spi.ReplayIndex;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,6 +26,7 @@ public final class ReplayLink {
     private final Metrics metrics;
     private final ProcessorChain processors;
     private final Forwarder forwarder;
+    private final ReplayIndex index;
     private final IngestServer server;
     private int port;
 
@@ -31,11 +34,14 @@ public final class ReplayLink {
         this.vertx = vertx;
         this.config = config;
         this.metrics = new Metrics();
-        PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env,
-                Map.of(Vertx.class, vertx, Metrics.class, metrics));
+        Map<Class<?>, Object> services = Map.of(Vertx.class, vertx, Metrics.class, metrics);
+        PluginLoader base = new PluginLoader(ReplayLink.class.getClassLoader(), env, services);
+        this.forwarder = new Forwarder(base.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
+        this.index = base.index(config.index());
+        PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env, Map.of(Vertx.class, vertx,
+                Metrics.class, metrics, ReplayIndex.class, index, LinkEmitter.class, (LinkEmitter) forwarder::emitLink));
         this.processors = new ProcessorChain(loader.processors(config.processors()),
                 config.server().processorTimeoutMs(), metrics);
-        this.forwarder = new Forwarder(loader.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
         this.server = new IngestServer(vertx, config, new EnvelopeParser(config.limits().envelope()), processors,
                 forwarder, metrics);
     }
@@ -76,6 +82,9 @@ public final class ReplayLink {
         return server.shutdown(timeout)
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> forwarder.shutdown(context, timeout.toMillis()))
-                .onComplete(ar -> processors.close());
+                .onComplete(ar -> {
+                    processors.close();
+                    index.close();
+                });
     }
 }

@@ -55,6 +55,7 @@ public final class ConfigLoader {
                 server(top.section("server")),
                 limits(top.section("limits")),
                 projects(top),
+                index(top),
                 plugins(top, "processors"),
                 plugins(top, "sinks"));
         top.rejectUnknownKeys();
@@ -123,6 +124,15 @@ public final class ConfigLoader {
             }
         }
         return projects;
+    }
+
+    /** {@code index: {name, config}}: the replay-index store; the in-process {@code memory} store by default. */
+    private static ReplayLinkConfig.PluginEntry index(ConfigSection top) {
+        ConfigSection s = top.section("index");
+        String name = s.string("name", "memory");
+        Map<String, Object> config = s.rawMap("config");
+        s.rejectUnknownKeys();
+        return new ReplayLinkConfig.PluginEntry(name, config, s.key("config"));
     }
 
     private static List<ReplayLinkConfig.PluginEntry> plugins(ConfigSection top, String listName) {

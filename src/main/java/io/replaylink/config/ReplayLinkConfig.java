@@ -14,6 +14,7 @@ public record ReplayLinkConfig(
         Server server,
         Limits limits,
         Map<Long, Project> projects,
+        PluginEntry index,
         List<PluginEntry> processors,
         List<PluginEntry> sinks) {
 

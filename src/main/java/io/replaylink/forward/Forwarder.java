@@ -7,6 +7,7 @@ import io.replaylink.envelope.EnvelopeWriter;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader.NamedPlugin;
 import io.replaylink.spi.EnvelopeSink;
+import io.replaylink.spi.ReplayLinkMessage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -78,6 +79,24 @@ public final class Forwarder {
             return Future.failedFuture(ar.cause());
         });
         return new Delivery(allAccepted, allSettled.future());
+    }
+
+    /** Hands an event_link message to every sink; best effort, counted per sink (no client waits for it). */
+    public void emitLink(ReplayLinkMessage message) {
+        for (NamedPlugin<EnvelopeSink> sink : sinks) {
+            CompletionStage<Void> stage;
+            try {
+                stage = sink.plugin().sendLink(message);
+            } catch (RuntimeException e) {
+                stage = CompletableFuture.failedFuture(e);
+            }
+            stage.whenComplete((v, e) -> {
+                metrics.linkMessage(sink.name(), e == null ? "ok" : outcomeLabel(e));
+                if (e != null) {
+                    LOG.log(Level.WARNING, "sink " + sink.name() + " did not take an event_link message: " + e);
+                }
+            });
+        }
     }
 
     private static String outcomeLabel(Throwable cause) {

@@ -6,6 +6,7 @@ import io.replaylink.envelope.Envelope;
 import io.replaylink.envelope.EnvelopeParseException;
 import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.envelope.Item;
+import io.replaylink.envelope.Uuids;
 import io.replaylink.envelope.ItemType;
 import io.replaylink.forward.Forwarder;
 import io.replaylink.metrics.Metrics;
@@ -212,7 +213,7 @@ final class IngestEndpoint {
 
         private Future<String> forward(long projectId, Map<String, String> forwardHeaders) {
             List<ItemType> types = envelope.items().stream().map(Item::type).toList();
-            String eventId = envelope.eventId().map(EventIds::normalize).orElse(null);
+            String eventId = envelope.eventId().map(Uuids::normalize).orElse(null);
             forwarding = true;
             Forwarder.Delivery delivery = forwarder.forward(projectId, envelope, forwardHeaders, context);
             delivery.settled().onComplete(ar -> cleanUp());

@@ -10,6 +10,7 @@ import io.replaylink.envelope.Envelope;
 import io.replaylink.envelope.EnvelopeHeader;
 import io.replaylink.envelope.Item;
 import io.replaylink.envelope.ItemHeader;
+import io.replaylink.envelope.Uuids;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,7 +68,7 @@ final class StoreRequests {
                         ? jpe.getOriginalMessage() : e.getMessage();
                 throw new StoreException(new IngestError.BadRequest("invalid JSON data: " + message, "json"));
             }
-            String id = eventId == null ? UUID.randomUUID().toString().replace("-", "") : EventIds.normalize(eventId);
+            String id = eventId == null ? UUID.randomUUID().toString().replace("-", "") : Uuids.normalize(eventId);
             if (id == null) {
                 throw new StoreException(new IngestError.BadRequest("invalid event id", "event_id"));
             }

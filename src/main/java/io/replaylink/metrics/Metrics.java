@@ -29,6 +29,15 @@ import java.io.UncheckedIOException;
  *   <li>{@code replaylink_processor_failures_total{processor}}: processor calls that failed or timed out.</li>
  *   <li>{@code replaylink_sink_sends_total{sink,outcome}}, {@code replaylink_sink_duration_seconds{sink}},
  *       {@code replaylink_sink_retries_total{sink}}, {@code replaylink_sink_inflight{sink}}: per sink.</li>
+ *   <li>{@code replaylink_links_total{path}}: events and transactions linked, by where the replay id came from:
+ *       {@code dsc}, {@code context} (contexts.replay or the replayId tag), {@code baggage}, {@code index}, and
+ *       {@code backfill} (an event_link emitted when the replay came after the event).</li>
+ *   <li>{@code replaylink_index_operations_total{op,outcome}}, {@code replaylink_index_duration_seconds{op}}:
+ *       lookups ({@code lookup}) and records ({@code record}): hit, miss, remembered, recorded, error, timeout.</li>
+ *   <li>{@code replaylink_backend_error_events_total} and {@code replaylink_backend_error_events_linked_total{path}}:
+ *       error events from non-browser platforms seen, and linked to a replay (the share that has a replay).</li>
+ *   <li>{@code replaylink_invalid_ids_total{field}}: ids that are not UUIDs, ignored.</li>
+ *   <li>{@code replaylink_link_messages_total{sink,outcome}}: event_link messages handed to sinks.</li>
  * </ul>
  */
 public final class Metrics {
@@ -65,6 +74,53 @@ public final class Metrics {
             .register(registry);
     private final Gauge sinkInflight = Gauge.builder().name("replaylink_sink_inflight")
             .help("Envelopes a sink holds now (bounded per sink)").labelNames("sink").register(registry);
+
+    private final Counter links = Counter.builder().name("replaylink_links_total")
+            .help("Events and transactions linked to a replay, by where the replay id came from "
+                    + "(dsc, context, baggage, index, backfill)").labelNames("path").register(registry);
+    private final Counter indexOperations = Counter.builder().name("replaylink_index_operations_total")
+            .help("Replay index operations by outcome (hit, miss, remembered, recorded, error, timeout)")
+            .labelNames("op", "outcome").register(registry);
+    private final Histogram indexDuration = Histogram.builder().name("replaylink_index_duration_seconds")
+            .help("Replay index operation latency").unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
+            .classicOnly()
+            .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
+            .labelNames("op").register(registry);
+    private final Counter backendErrors = Counter.builder().name("replaylink_backend_error_events_total")
+            .help("Error events from non-browser platforms seen").register(registry);
+    private final Counter backendErrorsLinked = Counter.builder().name("replaylink_backend_error_events_linked_total")
+            .help("Error events from non-browser platforms linked to a replay, by path").labelNames("path")
+            .register(registry);
+    private final Counter invalidIds = Counter.builder().name("replaylink_invalid_ids_total")
+            .help("Ids that are not UUIDs (ignored), by field").labelNames("field").register(registry);
+    private final Counter linkMessages = Counter.builder().name("replaylink_link_messages_total")
+            .help("event_link messages handed to sinks, by sink and outcome").labelNames("sink", "outcome")
+            .register(registry);
+
+    public void link(String path) {
+        links.labelValues(path).inc();
+    }
+
+    public void indexOperation(String op, String outcome, long startedNanos) {
+        indexOperations.labelValues(op, outcome).inc();
+        indexDuration.labelValues(op).observe((System.nanoTime() - startedNanos) / 1e9);
+    }
+
+    public void backendErrorSeen() {
+        backendErrors.inc();
+    }
+
+    public void backendErrorLinked(String path) {
+        backendErrorsLinked.labelValues(path).inc();
+    }
+
+    public void invalidId(String field) {
+        invalidIds.labelValues(field).inc();
+    }
+
+    public void linkMessage(String sink, String outcome) {
+        linkMessages.labelValues(sink, outcome).inc();
+    }
 
     public static String typeLabel(ItemType type) {
         return type instanceof ItemType.Known ? type.wireName() : "unknown";

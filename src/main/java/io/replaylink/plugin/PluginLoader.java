@@ -6,6 +6,7 @@ import io.replaylink.spi.EnvelopeProcessor;
 import io.replaylink.spi.EnvelopeSink;
 import io.replaylink.spi.PluginConfigException;
 import io.replaylink.spi.ProcessorProvider;
+import io.replaylink.spi.ReplayIndex;
 import io.replaylink.spi.ReplayIndexProvider;
 import io.replaylink.spi.SinkProvider;
 
@@ -41,9 +42,9 @@ public final class PluginLoader {
         return build(SinkProvider.class, SinkProvider::name, entries, (p, ctx) -> p.create(ctx));
     }
 
-    /** Names of the replay-index providers found, for diagnostics and the index issue's config. */
-    public List<String> indexProviderNames() {
-        return List.copyOf(providers(ReplayIndexProvider.class, ReplayIndexProvider::name).keySet());
+    public ReplayIndex index(PluginEntry entry) {
+        return build(ReplayIndexProvider.class, ReplayIndexProvider::name, List.of(entry), (p, ctx) -> p.create(ctx))
+                .get(0).plugin();
     }
 
     /** A plugin with the name of its config entry, for metrics and logs. */

@@ -14,6 +14,16 @@ public interface EnvelopeSink extends AutoCloseable {
 
     CompletionStage<Void> send(OutgoingEnvelope envelope);
 
+    /**
+     * Takes a replay {@code event_link} message. Sinks that write Sentry's Kafka topics or a file override this; the
+     * default ignores it.
+     *
+     * @since 1
+     */
+    default CompletionStage<Void> sendLink(ReplayLinkMessage link) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     /** Finishes what is in flight and releases resources; called once at shutdown. */
     default CompletionStage<Void> shutdown() {
         return java.util.concurrent.CompletableFuture.completedFuture(null);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import io.replaylink.envelope.JsonValues;
 import io.replaylink.spi.EnvelopeSink;
 import io.replaylink.spi.OutgoingEnvelope;
+import io.replaylink.spi.ReplayLinkMessage;
 import io.replaylink.spi.SinkUnavailableException;
 
 import java.io.ByteArrayOutputStream;
@@ -34,8 +35,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Writes one JSON line per envelope: {@code {"received_at","project_id","event_id","header","items":[{"header",
- * "payload"|"payload_base64"}]}}, a payload as JSON where it is UTF-8 JSON and as base64 otherwise. One writer
+ * Writes one JSON line per envelope: {@code {"kind":"envelope","received_at","project_id","event_id","header",
+ * "items":[{"header","payload"|"payload_base64"}]}}, a payload as JSON where it is UTF-8 JSON and as base64
+ * otherwise; and one per replay event_link message: {@code {"kind":"event_link","received_at","project_id",
+ * "replay_id","event_id","message"}} with the Kafka message as JSON. One writer
  * thread owns the files; envelopes wait for it in a bounded queue (full: the client is told to retry). Files rotate
  * by size and the oldest beyond {@code max_files} are deleted.
  */
@@ -93,10 +96,48 @@ final class FileSink implements EnvelopeSink {
         return done;
     }
 
+    @Override
+    public CompletionStage<Void> sendLink(ReplayLinkMessage link) {
+        Instant received = Instant.now();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            writer.execute(() -> {
+                try {
+                    append(linkLine(link, received));
+                    done.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new SinkUnavailableException("file sink queue is full",
+                    Duration.ofSeconds(1)));
+        }
+        return done;
+    }
+
+    static byte[] linkLine(ReplayLinkMessage link, Instant received) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        try (JsonGenerator gen = JSON.createGenerator(out)) {
+            gen.writeStartObject();
+            gen.writeStringField("kind", "event_link");
+            gen.writeStringField("received_at", received.toString());
+            gen.writeNumberField("project_id", link.projectId());
+            gen.writeStringField("replay_id", link.replayId());
+            gen.writeStringField("event_id", link.eventId());
+            gen.writeFieldName("message");
+            gen.writeRawValue(new String(link.message(), StandardCharsets.UTF_8));
+            gen.writeEndObject();
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+
     static byte[] line(OutgoingEnvelope envelope, Instant received) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try (JsonGenerator gen = JSON.createGenerator(out)) {
             gen.writeStartObject();
+            gen.writeStringField("kind", "envelope");
             gen.writeStringField("received_at", received.toString());
             gen.writeNumberField("project_id", envelope.projectId());
             if (envelope.eventId().isPresent()) {

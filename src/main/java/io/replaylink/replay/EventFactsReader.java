@@ -1,0 +1,231 @@
+package io.replaylink.replay;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+
+/**
+ * Reads {@link EventFacts} from event JSON with jackson-core's streaming parser: only the few fields linking needs
+ * are read, everything else is skipped token by token, so a large event never becomes a tree. Malformed JSON yields
+ * the facts read so far (linking is best effort; the item is forwarded as it came).
+ */
+public final class EventFactsReader {
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build()).build();
+
+    private EventFactsReader() {
+    }
+
+    public static EventFacts read(ByteBuffer payload) {
+        Builder b = new Builder();
+        try (JsonParser p = parser(payload)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return b.build();
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (field) {
+                    case "event_id" -> b.eventId = text(p, value);
+                    case "level" -> b.level = text(p, value);
+                    case "platform" -> b.platform = text(p, value);
+                    case "timestamp" -> b.timestamp = timestamp(p, value);
+                    case "contexts" -> readContexts(p, value, b);
+                    case "tags" -> readTags(p, value, b);
+                    case "request" -> readRequest(p, value, b);
+                    default -> p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            // best effort: what was read is used
+        }
+        return b.build();
+    }
+
+    static JsonParser parser(ByteBuffer payload) throws IOException {
+        if (payload.hasArray()) {
+            return JSON.createParser(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+        }
+        byte[] copy = new byte[payload.remaining()];
+        payload.duplicate().get(copy);
+        return JSON.createParser(copy);
+    }
+
+    private static void readContexts(JsonParser p, JsonToken value, Builder b) throws IOException {
+        if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (("replay".equals(name) || "trace".equals(name)) && v == JsonToken.START_OBJECT) {
+                String wanted = "replay".equals(name) ? "replay_id" : "trace_id";
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    JsonToken t = p.nextToken();
+                    if (wanted.equals(key) && t == JsonToken.VALUE_STRING) {
+                        if ("replay".equals(name)) {
+                            b.contextReplayId = p.getText();
+                        } else {
+                            b.contextTraceId = p.getText();
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    private static void readTags(JsonParser p, JsonToken value, Builder b) throws IOException {
+        if (value == JsonToken.START_OBJECT) {
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                JsonToken t = p.nextToken();
+                if ("replayId".equals(key) && t == JsonToken.VALUE_STRING) {
+                    b.tagReplayId = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } else if (value == JsonToken.START_ARRAY) {
+            readPairs(p, (k, v) -> {
+                if ("replayId".equals(k)) {
+                    b.tagReplayId = v;
+                }
+            });
+        } else {
+            p.skipChildren();
+        }
+    }
+
+    private static void readRequest(JsonParser p, JsonToken value, Builder b) throws IOException {
+        if (value != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            return;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (!"headers".equals(name)) {
+                p.skipChildren();
+            } else if (v == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String header = p.currentName();
+                    JsonToken t = p.nextToken();
+                    if (t == JsonToken.VALUE_STRING) {
+                        header(b, header, p.getText());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else if (v == JsonToken.START_ARRAY) {
+                readPairs(p, (k, val) -> header(b, k, val));
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    private static void header(Builder b, String name, String value) {
+        if ("baggage".equalsIgnoreCase(name)) {
+            if (b.baggageReplayId == null) {
+                b.baggageReplayId = Baggage.value(value, "sentry-replay_id").orElse(null);
+            }
+        } else if ("sentry-trace".equalsIgnoreCase(name) && b.sentryTrace == null) {
+            b.sentryTrace = value;
+        }
+    }
+
+    /** Reads {@code [["k","v"], ...]} (the list-of-pairs form Sentry uses for tags and headers). */
+    private static void readPairs(JsonParser p, PairConsumer consumer) throws IOException {
+        while (p.nextToken() == JsonToken.START_ARRAY) {
+            String key = null;
+            String value = null;
+            int index = 0;
+            JsonToken t;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
+                if (t == JsonToken.VALUE_STRING && index < 2) {
+                    if (index == 0) {
+                        key = p.getText();
+                    } else {
+                        value = p.getText();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+                index++;
+            }
+            if (key != null && value != null) {
+                consumer.accept(key, value);
+            }
+        }
+        if (p.currentToken() != JsonToken.END_ARRAY) {
+            p.skipChildren();
+            JsonToken t;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
+                p.skipChildren();
+            }
+        }
+    }
+
+    private interface PairConsumer {
+        void accept(String key, String value);
+    }
+
+    private static String text(JsonParser p, JsonToken value) throws IOException {
+        if (value == JsonToken.VALUE_STRING) {
+            return p.getText();
+        }
+        p.skipChildren();
+        return null;
+    }
+
+    private static double timestamp(JsonParser p, JsonToken value) throws IOException {
+        if (value == JsonToken.VALUE_NUMBER_INT || value == JsonToken.VALUE_NUMBER_FLOAT) {
+            return p.getDoubleValue();
+        }
+        if (value == JsonToken.VALUE_STRING) {
+            String s = p.getText();
+            try {
+                OffsetDateTime t = OffsetDateTime.parse(s.endsWith("Z") || s.matches(".*[+-]\\d\\d:\\d\\d$") ? s
+                        : s + "Z");
+                return t.toEpochSecond() + t.getNano() / 1e9;
+            } catch (DateTimeParseException e) {
+                try {
+                    return Double.parseDouble(s);
+                } catch (NumberFormatException ignored) {
+                    return Double.NaN;
+                }
+            }
+        }
+        p.skipChildren();
+        return Double.NaN;
+    }
+
+    private static final class Builder {
+        String eventId;
+        String level;
+        double timestamp = Double.NaN;
+        String platform;
+        String contextReplayId;
+        String tagReplayId;
+        String baggageReplayId;
+        String contextTraceId;
+        String sentryTrace;
+
+        EventFacts build() {
+            return new EventFacts(eventId, level == null ? "error" : level, timestamp, platform, contextReplayId,
+                    tagReplayId, baggageReplayId, contextTraceId, sentryTrace);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.replaylink.replay;
+
+import io.replaylink.spi.PluginConfig;
+import io.replaylink.spi.PluginConfigException;
+
+/**
+ * What both index stores share (keys of {@code index.config}).
+ *
+ * @param namespace          one key space per Sentry organisation; default {@code default}
+ * @param mappingTtlSecs     how long trace -> replay is kept after it was last recorded; default 5400 (90 min:
+ *                           a 60-minute replay plus the time its last events take to arrive)
+ * @param pendingTtlSecs     how long an event waits for its trace's replay; default 5400
+ * @param maxPendingPerTrace events remembered per trace at most (more are not remembered, and counted); default 100
+ */
+public record IndexSettings(String namespace, long mappingTtlSecs, long pendingTtlSecs, int maxPendingPerTrace) {
+
+    public static IndexSettings from(PluginConfig c) {
+        String namespace = c.string("namespace", "default");
+        if (!namespace.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new PluginConfigException(c.path() + ".namespace",
+                    "letters, digits, '_', '.', '-' (1 to 64), got " + namespace);
+        }
+        long mappingTtl = c.number("mapping_ttl_secs", 5400);
+        long pendingTtl = c.number("pending_ttl_secs", 5400);
+        long maxPending = c.number("max_pending_per_trace", 100);
+        if (mappingTtl < 1 || mappingTtl > 30L * 24 * 3600) {
+            throw new PluginConfigException(c.path() + ".mapping_ttl_secs", "must be between 1 and 2592000");
+        }
+        if (pendingTtl < 1 || pendingTtl > 30L * 24 * 3600) {
+            throw new PluginConfigException(c.path() + ".pending_ttl_secs", "must be between 1 and 2592000");
+        }
+        if (maxPending < 0 || maxPending > 100_000) {
+            throw new PluginConfigException(c.path() + ".max_pending_per_trace", "must be between 0 and 100000");
+        }
+        return new IndexSettings(namespace, mappingTtl, pendingTtl, (int) maxPending);
+    }
+}

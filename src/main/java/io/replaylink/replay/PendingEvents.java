@@ -1,0 +1,54 @@
+package io.replaylink.replay;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.replaylink.spi.ReplayIndex.PendingEvent;
+
+import java.io.IOException;
+import java.util.Locale;
+
+/** The compact JSON a remembered event is stored as: {@code {"e":event_id,"p":project,"t":unix_s,"l":level}}. */
+public final class PendingEvents {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private PendingEvents() {
+    }
+
+    public static String encode(PendingEvent e) {
+        return "{\"e\":\"" + e.eventId() + "\",\"p\":" + e.projectId() + ",\"t\":"
+                + String.format(Locale.ROOT, "%.3f", e.timestamp()) + ",\"l\":\"" + e.level().replace("\"", "") + "\"}";
+    }
+
+    /** The event, or null for an entry that is not one (never fails). */
+    public static PendingEvent decode(String json) {
+        String eventId = null;
+        long project = 0;
+        double timestamp = 0;
+        String level = "error";
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                p.nextToken();
+                switch (f) {
+                    case "e" -> eventId = p.getValueAsString();
+                    case "p" -> project = p.getValueAsLong();
+                    case "t" -> timestamp = p.getValueAsDouble();
+                    case "l" -> level = p.getValueAsString();
+                    default -> p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return eventId == null ? null : new PendingEvent(eventId, project, timestamp, level);
+    }
+
+    /** Approximate heap bytes of one remembered event, for the in-process index's byte bound. */
+    static long weight(PendingEvent e) {
+        return 160;
+    }
+}

@@ -1,0 +1,275 @@
+package io.replaylink.replay;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.RedisClient;
+import io.replaylink.spi.ReplayIndex;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The index in Redis (standalone or Cluster) through one long-lived lettuce connection. Both operations are Lua
+ * scripts, so each is atomic on the server whatever the arrival order and however many sidecars share the Redis.
+ * Keys: {@code replaylink:{namespace}:{<trace_id>}:r} (the replay id) and {@code ...:p} (a hash of remembered
+ * events by event id, so a retried event is remembered once); the {@code {trace_id}} hash tag keeps both in one
+ * Cluster slot.
+ *
+ * <p>Commands are not flushed one by one: a command issued on a Vert.x event loop is flushed at the end of that
+ * loop's current task, together with every other command issued meanwhile (pipelining across concurrent requests).
+ * Commands time out after {@code command_timeout_ms}; while Redis is unreachable they fail at once and lettuce
+ * reconnects in the background.
+ */
+final class RedisReplayIndex implements ReplayIndex {
+    private static final System.Logger LOG = System.getLogger(RedisReplayIndex.class.getName());
+
+    static final String LOOKUP_OR_REMEMBER = """
+            local r = redis.call('GET', KEYS[1])
+            if r then return {1, r} end
+            if ARGV[1] == '' then return {0, 'miss'} end
+            if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 and redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then
+              return {0, 'full'}
+            end
+            redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+            redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+            return {0, 'remembered'}
+            """;
+    static final String RECORD_AND_DRAIN = """
+            if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', tonumber(ARGV[2])) then
+              redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+            end
+            local drained = redis.call('HVALS', KEYS[2])
+            if #drained > 0 then redis.call('DEL', KEYS[2]) end
+            return drained
+            """;
+    private static final String LOOKUP_SHA = sha1(LOOKUP_OR_REMEMBER);
+    private static final String RECORD_SHA = sha1(RECORD_AND_DRAIN);
+
+    private final IndexSettings settings;
+    private final RedisSettings redis;
+    private final ClientResources resources;
+    private final RedisClient standalone;
+    private final RedisClusterClient cluster;
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private volatile StatefulConnection<String, String> connection;
+    private volatile RedisClusterAsyncCommands<String, String> commands;
+    private volatile boolean closed;
+
+    RedisReplayIndex(IndexSettings settings, RedisSettings redis) {
+        this.settings = settings;
+        this.redis = redis;
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofMillis(redis.connectTimeoutMs()))
+                .keepAlive(true).build();
+        TimeoutOptions timeouts = TimeoutOptions.enabled(Duration.ofMillis(redis.commandTimeoutMs()));
+        if (redis.cluster()) {
+            this.standalone = null;
+            this.cluster = RedisClusterClient.create(resources, redis.uris());
+            cluster.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(socket)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers()
+                            .enablePeriodicRefresh(Duration.ofSeconds(30)).build())
+                    .build());
+        } else {
+            this.cluster = null;
+            this.standalone = RedisClient.create(resources);
+            standalone.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(socket)
+                    .build());
+        }
+        connect(0);
+    }
+
+    /** Connects in the background; until it succeeds every operation fails fast (and linking fails open). */
+    private void connect(int attempt) {
+        if (closed) {
+            return;
+        }
+        CompletionStage<? extends StatefulConnection<String, String>> stage = cluster != null
+                ? cluster.connectAsync(StringCodec.UTF8)
+                : standalone.connectAsync(StringCodec.UTF8, redis.uris().get(0));
+        stage.whenComplete((conn, error) -> {
+            if (error != null) {
+                long delay = Math.min(5000, 100L << Math.min(6, attempt));
+                if (attempt == 0 || attempt % 20 == 0) {
+                    LOG.log(Level.WARNING, "redis index: cannot connect to " + redis.describe() + " (" + error
+                            + "); linking fails open and retries every " + delay + " ms");
+                }
+                resources.eventExecutorGroup().schedule(() -> connect(attempt + 1), delay, TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (closed) {
+                conn.closeAsync();
+                return;
+            }
+            if (redis.batchFlush()) {
+                conn.setAutoFlushCommands(false);
+            }
+            connection = conn;
+            commands = conn instanceof StatefulRedisClusterConnection<String, String> c ? c.async()
+                    : ((StatefulRedisConnection<String, String>) conn).async();
+            LOG.log(Level.INFO, "redis index: connected to " + redis.describe());
+        });
+    }
+
+    boolean connected() {
+        return commands != null && connection.isOpen();
+    }
+
+    @Override
+    public CompletionStage<Optional<String>> lookupOrRemember(String traceId, Optional<PendingEvent> pending) {
+        String[] args = pending.isPresent()
+                ? new String[] {pending.get().eventId(), PendingEvents.encode(pending.get()),
+                        Long.toString(settings.pendingTtlSecs()), Integer.toString(settings.maxPendingPerTrace())}
+                : new String[] {"", "", "0", "0"};
+        return this.<List<Object>>script(LOOKUP_SHA, LOOKUP_OR_REMEMBER, keys(traceId), args).thenApply(result -> {
+            if (result != null && result.size() == 2 && Long.valueOf(1).equals(result.get(0))) {
+                return Optional.of(String.valueOf(result.get(1)));
+            }
+            return Optional.empty();
+        });
+    }
+
+    @Override
+    public CompletionStage<List<PendingEvent>> recordAndDrain(String traceId, String replayId) {
+        return this.<List<Object>>script(RECORD_SHA, RECORD_AND_DRAIN, keys(traceId),
+                new String[] {replayId, Long.toString(settings.mappingTtlSecs())}).thenApply(values -> {
+                    List<PendingEvent> drained = new ArrayList<>(values == null ? 0 : values.size());
+                    if (values != null) {
+                        for (Object v : values) {
+                            PendingEvent e = PendingEvents.decode(String.valueOf(v));
+                            if (e != null) {
+                                drained.add(e);
+                            }
+                        }
+                    }
+                    return drained;
+                });
+    }
+
+    String[] keys(String traceId) {
+        String base = "replaylink:" + settings.namespace() + ":{" + traceId + "}:";
+        return new String[] {base + "r", base + "p"};
+    }
+
+    private <T> CompletionStage<T> script(String sha, String body, String[] keys, String[] args) {
+        RedisClusterAsyncCommands<String, String> c = commands;
+        if (c == null || closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("redis index is not connected"));
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletionStage<T> bySha = c.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+        scheduleFlush();
+        bySha.whenComplete((value, error) -> {
+            if (error == null) {
+                result.complete(value);
+            } else if (error instanceof RedisNoScriptException
+                    || error.getCause() instanceof RedisNoScriptException) {
+                CompletionStage<T> byBody = c.eval(body, ScriptOutputType.MULTI, keys, args);
+                scheduleFlush();
+                byBody.whenComplete((v, e) -> {
+                    if (e == null) {
+                        result.complete(v);
+                    } else {
+                        result.completeExceptionally(e);
+                    }
+                });
+            } else {
+                result.completeExceptionally(error);
+            }
+        });
+        return result;
+    }
+
+    /** Flushes at the end of the current event-loop task, once for everything issued meanwhile. */
+    private void scheduleFlush() {
+        StatefulConnection<String, String> conn = connection;
+        if (!redis.batchFlush() || conn == null) {
+            return;
+        }
+        Context context = Vertx.currentContext();
+        if (context == null) {
+            conn.flushCommands();
+            return;
+        }
+        if (flushScheduled.compareAndSet(false, true)) {
+            context.runOnContext(v -> {
+                flushScheduled.set(false);
+                conn.flushCommands();
+            });
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        StatefulConnection<String, String> conn = connection;
+        if (conn != null) {
+            conn.close();
+        }
+        if (cluster != null) {
+            cluster.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        } else {
+            standalone.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+
+    static String sha1(String script) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(script.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Connection settings (keys of {@code index.config} for {@code name: redis}).
+     *
+     * @param uris             {@code uri}: {@code redis://host:port[/db]} or {@code redis-cluster://h1:p1,h2:p2}
+     * @param cluster          whether the URI names a Cluster
+     * @param commandTimeoutMs {@code command_timeout_ms}, default 1000 (lettuce's own default is 60 s)
+     * @param connectTimeoutMs {@code connect_timeout_ms}, default 2000
+     * @param batchFlush       {@code batch_flush}, default true: flush once per event-loop task
+     */
+    record RedisSettings(List<RedisURI> uris, boolean cluster, long commandTimeoutMs, long connectTimeoutMs,
+                         boolean batchFlush) {
+        String describe() {
+            return (cluster ? "cluster " : "") + uris.stream().map(u -> u.getHost() + ":" + u.getPort()).toList();
+        }
+    }
+}

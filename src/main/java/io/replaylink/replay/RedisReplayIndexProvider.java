@@ -1,0 +1,49 @@
+package io.replaylink.replay;
+
+import io.lettuce.core.RedisURI;
+import io.replaylink.spi.PluginConfig;
+import io.replaylink.spi.PluginConfigException;
+import io.replaylink.spi.PluginContext;
+import io.replaylink.spi.ReplayIndex;
+import io.replaylink.spi.ReplayIndexProvider;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code index: {name: redis, config: {uri: redis://127.0.0.1:6379}}}; {@code redis-cluster://h1:p1,h2:p2} for a
+ * Cluster. See {@link RedisReplayIndex.RedisSettings} and {@link IndexSettings} for the other keys.
+ */
+public final class RedisReplayIndexProvider implements ReplayIndexProvider {
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public ReplayIndex create(PluginContext context) {
+        PluginConfig c = context.config();
+        String uri = c.string("uri").orElseThrow(() -> new PluginConfigException(c.path() + ".uri",
+                "missing (e.g. redis://127.0.0.1:6379 or redis-cluster://127.0.0.1:7000,127.0.0.1:7001)"));
+        long commandTimeout = c.number("command_timeout_ms", 1000);
+        long connectTimeout = c.number("connect_timeout_ms", 2000);
+        if (commandTimeout < 1 || connectTimeout < 1) {
+            throw new PluginConfigException(c.path() + ".command_timeout_ms", "timeouts must be positive");
+        }
+        boolean cluster = uri.startsWith("redis-cluster://");
+        List<RedisURI> uris = new ArrayList<>();
+        try {
+            if (cluster) {
+                for (String hostPort : uri.substring("redis-cluster://".length()).split(",")) {
+                    uris.add(RedisURI.create("redis://" + hostPort.trim()));
+                }
+            } else {
+                uris.add(RedisURI.create(uri));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new PluginConfigException(c.path() + ".uri", "not a Redis URI: " + uri + " (" + e.getMessage() + ")");
+        }
+        return new RedisReplayIndex(IndexSettings.from(c), new RedisReplayIndex.RedisSettings(uris, cluster,
+                commandTimeout, connectTimeout, c.bool("batch_flush", true)));
+    }
+}
