@@ -118,15 +118,21 @@ final class RedisReplayIndex implements ReplayIndex {
         if (closed) {
             return;
         }
+        // lettuce's cluster connectAsync needs the partitions loaded first ("Partitions not initialized")
         CompletionStage<? extends StatefulConnection<String, String>> stage = cluster != null
-                ? cluster.connectAsync(StringCodec.UTF8)
+                ? cluster.refreshPartitionsAsync().thenCompose(v -> cluster.connectAsync(StringCodec.UTF8))
                 : standalone.connectAsync(StringCodec.UTF8, redis.uris().get(0));
         stage.whenComplete((conn, error) -> {
             if (error != null) {
                 long delay = Math.min(5000, 100L << Math.min(6, attempt));
                 if (attempt == 0 || attempt % 20 == 0) {
+                    Throwable root = error;
+                    while (root.getCause() != null && root.getCause() != root) {
+                        root = root.getCause();
+                    }
                     LOG.log(Level.WARNING, "redis index: cannot connect to " + redis.describe() + " (" + error
-                            + "); linking fails open and retries every " + delay + " ms");
+                            + (root != error ? "; cause: " + root : "") + "); linking fails open and retries every "
+                            + delay + " ms");
                 }
                 resources.eventExecutorGroup().schedule(() -> connect(attempt + 1), delay, TimeUnit.MILLISECONDS);
                 return;

@@ -1,0 +1,91 @@
+package io.replaylink.replay;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import io.replaylink.envelope.JsonValues;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JsonSpliceTest {
+    static final List<String> PATH = List.of("contexts", "replay");
+    static final String R = "\"0123456789abcdef0123456789abcdef\"";
+
+    static String splice(String json) {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        byte[] out = JsonSplice.ensureField(b, 0, b.length, PATH, "replay_id", R);
+        return out == null ? null : new String(out, StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"a\":1}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}},\"a\":1}",
+            "{}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}}}",
+            "{\"contexts\":{}}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}}}",
+            "{\"contexts\":{\"trace\":{\"trace_id\":\"x\"}},\"b\":[1]}|{\"contexts\":{\"replay\":{\"replay_id\":" + R
+                    + "},\"trace\":{\"trace_id\":\"x\"}},\"b\":[1]}",
+            "{\"a\":{\"contexts\":{}},\"contexts\":{\"os\":{}}}|{\"a\":{\"contexts\":{}},\"contexts\":{\"replay\":"
+                    + "{\"replay_id\":" + R + "},\"os\":{}}}",
+            "{\"contexts\":{\"replay\":{\"x\":1}}}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + ",\"x\":1}}}",
+            "{\"contexts\":null,\"z\":2}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}},\"z\":2}",
+            "{\"contexts\":{\"replay\":[1,2]}}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}}}",
+            "{ \"msg\" : \"é \\\" }\" , \"contexts\" : { } }|{\"contexts\":{\"replay\":{\"replay_id\":" + R
+                    + "}}, \"msg\" : \"é \\\" }\" , \"contexts\" : { } }",
+    })
+    void insertsTheFieldAndKeepsEveryOtherByte(String input, String expected) {
+        if (input.startsWith("{ \"msg\"")) {
+            // contexts present but last: inserted inside it, every other byte kept
+            expected = "{ \"msg\" : \"é \\\" }\" , \"contexts\" : {\"replay\":{\"replay_id\":" + R + "} } }";
+        }
+        String out = splice(input);
+        assertThat(out).isEqualTo(expected);
+        assertThat(parse(out)).isNotNull();
+    }
+
+    @Test
+    void existingFieldMeansNoChange() {
+        assertThat(splice("{\"contexts\":{\"replay\":{\"replay_id\":\"x\"}}}")).isNull();
+    }
+
+    @Test
+    void notAnObjectOrBrokenMeansNoChange() {
+        assertThat(splice("[1]")).isNull();
+        assertThat(splice("{\"a\":")).isNull();
+        assertThat(splice("")).isNull();
+    }
+
+    @Test
+    void worksOnASliceOfALargerArray() {
+        byte[] buf = "xxxx{\"a\":1}yyyy".getBytes(StandardCharsets.UTF_8);
+        byte[] out = JsonSplice.ensureField(buf, 4, 7, PATH, "replay_id", R);
+        assertThat(new String(out, StandardCharsets.UTF_8))
+                .isEqualTo("{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}},\"a\":1}");
+    }
+
+    @Test
+    void addsReplayIdToTheDscInAHeader() {
+        byte[] header = "{\"event_id\":\"e\",\"trace\":{\"trace_id\":\"t\",\"sample_rate\":\"0.25\"}}"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] out = JsonSplice.ensureField(header, 0, header.length, List.of("trace"), "replay_id", R);
+        assertThat(new String(out, StandardCharsets.UTF_8)).isEqualTo("{\"event_id\":\"e\",\"trace\":{\"replay_id\":"
+                + R + ",\"trace_id\":\"t\",\"sample_rate\":\"0.25\"}}");
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> parse(String json) {
+        try (JsonParser p = new JsonFactory().createParser(json)) {
+            p.nextToken();
+            Map<String, Object> m = (Map<String, Object>) JsonValues.read(p);
+            assertThat(p.nextToken()).isNull();
+            return m;
+        } catch (Exception e) {
+            throw new AssertionError("not valid JSON: " + json, e);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.replaylink.replay;
+
+import io.lettuce.core.cluster.SlotHash;
+import io.replaylink.spi.PluginConfig;
+import io.replaylink.spi.PluginContext;
+import io.replaylink.spi.ReplayIndex;
+import io.replaylink.spi.ReplayIndex.PendingEvent;
+import io.replaylink.testing.RedisServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The Redis index against a real standalone Redis and a real 3-node Redis Cluster. */
+class RedisReplayIndexTest {
+    static final Map<String, ReplayIndex> INDEXES = new HashMap<>();
+
+    @BeforeAll
+    static void start() {
+        INDEXES.put("standalone", create(RedisServers.shared().uri(), Map.of("pending_ttl_secs", 2,
+                "max_pending_per_trace", 3, "mapping_ttl_secs", 3)));
+        INDEXES.put("cluster", create(RedisServers.sharedCluster().uri(), Map.of("pending_ttl_secs", 2,
+                "max_pending_per_trace", 3, "mapping_ttl_secs", 3)));
+    }
+
+    @AfterAll
+    static void stop() {
+        INDEXES.values().forEach(ReplayIndex::close);
+    }
+
+    static ReplayIndex create(String uri, Map<String, Object> extra) {
+        Map<String, Object> config = new HashMap<>(extra);
+        config.put("uri", uri);
+        config.put("namespace", "test-" + UUID.randomUUID().toString().substring(0, 8));
+        RedisReplayIndex index = (RedisReplayIndex) new RedisReplayIndexProvider().create(context(config));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!index.connected() && System.currentTimeMillis() < deadline) {
+            sleep(20);
+        }
+        assertThat(index.connected()).as("connected to " + uri).isTrue();
+        return index;
+    }
+
+    static PluginContext context(Map<String, Object> config) {
+        return new PluginContext() {
+            public String name() {
+                return "redis";
+            }
+
+            public PluginConfig config() {
+                return new PluginConfig() {
+                    public Map<String, Object> asMap() {
+                        return config;
+                    }
+
+                    public String path() {
+                        return "index.config";
+                    }
+                };
+            }
+        };
+    }
+
+    static String trace() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+
+    static PendingEvent event(String id) {
+        return new PendingEvent(id, 7, 1732600000.5, "error");
+    }
+
+    static <T> T get(CompletionStage<T> s) {
+        return s.toCompletableFuture().join();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"standalone", "cluster"})
+    void eventFirstIsRememberedAndDrainedExactlyOnce(String kind) {
+        ReplayIndex i = INDEXES.get(kind);
+        String t = trace();
+        assertThat(get(i.lookupOrRemember(t, Optional.of(event("e1"))))).isEmpty();
+        assertThat(get(i.lookupOrRemember(t, Optional.of(event("e1"))))).isEmpty();
+        assertThat(get(i.lookupOrRemember(t, Optional.of(event("e2"))))).isEmpty();
+        List<PendingEvent> drained = get(i.recordAndDrain(t, "r1"));
+        assertThat(drained).containsExactlyInAnyOrder(event("e1"), event("e2"));
+        assertThat(get(i.recordAndDrain(t, "r1"))).isEmpty();
+        assertThat(get(i.lookupOrRemember(t, Optional.of(event("e3"))))).hasValue("r1");
+        assertThat(get(i.recordAndDrain(t, "r2"))).isEmpty();
+        assertThat(get(i.lookupOrRemember(t, Optional.empty()))).as("first replay wins").hasValue("r1");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"standalone", "cluster"})
+    void pendingIsBoundedAndEverythingExpires(String kind) {
+        ReplayIndex i = INDEXES.get(kind);
+        String t = trace();
+        for (int n = 0; n < 10; n++) {
+            get(i.lookupOrRemember(t, Optional.of(event("e" + n))));
+        }
+        String t2 = trace();
+        get(i.lookupOrRemember(t2, Optional.of(event("x"))));
+        assertThat(get(i.recordAndDrain(t, "r"))).hasSize(3);
+        sleep(3200);
+        assertThat(get(i.recordAndDrain(t2, "r"))).as("pending expired after 2 s").isEmpty();
+        assertThat(get(i.lookupOrRemember(t, Optional.empty()))).as("mapping expired after 3 s").isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"standalone", "cluster"})
+    void concurrentRememberAndRecordLinkEveryEventExactlyOnce(String kind) {
+        ReplayIndex i = INDEXES.get(kind);
+        List<String> traces = new ArrayList<>();
+        for (int n = 0; n < 300; n++) {
+            traces.add(trace());
+        }
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        List<Optional<String>> inline = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<PendingEvent> drained = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (String t : traces) {
+            all.add(i.lookupOrRemember(t, Optional.of(event("ev-" + t))).thenAccept(inline::add).toCompletableFuture());
+            all.add(i.recordAndDrain(t, "r-" + t).thenAccept(drained::addAll).toCompletableFuture());
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+        long linkedInline = inline.stream().filter(Optional::isPresent).count();
+        assertThat(linkedInline + drained.size()).isEqualTo(traces.size());
+        assertThat(drained.stream().map(PendingEvent::eventId).distinct().count()).isEqualTo(drained.size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"standalone", "cluster"})
+    void scriptsAreReloadedAfterScriptFlush(String kind) throws Exception {
+        ReplayIndex i = INDEXES.get(kind);
+        if (kind.equals("standalone")) {
+            RedisServers.command(RedisServers.shared().port(), "SCRIPT", "FLUSH");
+        } else {
+            for (var node : RedisServers.sharedCluster().nodes()) {
+                RedisServers.command(node.port(), "SCRIPT", "FLUSH");
+            }
+        }
+        String t = trace();
+        assertThat(get(i.recordAndDrain(t, "r"))).isEmpty();
+        assertThat(get(i.lookupOrRemember(t, Optional.empty()))).hasValue("r");
+    }
+
+    @org.junit.jupiter.api.Test
+    void bothKeysOfATraceShareOneClusterSlot() {
+        RedisReplayIndex i = (RedisReplayIndex) INDEXES.get("cluster");
+        String[] keys = i.keys(trace());
+        assertThat(SlotHash.getSlot(keys[0])).isEqualTo(SlotHash.getSlot(keys[1]));
+        assertThat(keys[0]).matches("replaylink:test-[0-9a-f]{8}:\\{[0-9a-f]{32}}:r");
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
