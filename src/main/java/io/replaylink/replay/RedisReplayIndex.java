@@ -68,7 +68,29 @@ final class RedisReplayIndex implements ReplayIndex {
             if #drained > 0 then redis.call('DEL', KEYS[2]) end
             return drained
             """;
+    /** The same as {@link #LOOKUP_OR_REMEMBER} for many traces in one call: KEYS in pairs, ARGV in fours. */
+    static final String LOOKUP_OR_REMEMBER_MANY = """
+            local out = {}
+            for i = 1, #KEYS / 2 do
+              local rk, pk, a = KEYS[2 * i - 1], KEYS[2 * i], (i - 1) * 4
+              local r = redis.call('GET', rk)
+              if r then
+                out[2 * i - 1], out[2 * i] = 1, r
+              elseif ARGV[a + 1] == '' then
+                out[2 * i - 1], out[2 * i] = 0, 'miss'
+              elseif redis.call('HEXISTS', pk, ARGV[a + 1]) == 0 and redis.call('HLEN', pk) >= tonumber(ARGV[a + 4]) then
+                out[2 * i - 1], out[2 * i] = 0, 'full'
+              else
+                redis.call('HSET', pk, ARGV[a + 1], ARGV[a + 2])
+                redis.call('EXPIRE', pk, tonumber(ARGV[a + 3]))
+                out[2 * i - 1], out[2 * i] = 0, 'remembered'
+              end
+            end
+            return out
+            """;
+    private static final int MAX_BATCH = 512;
     private static final String LOOKUP_SHA = sha1(LOOKUP_OR_REMEMBER);
+    private static final String LOOKUP_MANY_SHA = sha1(LOOKUP_OR_REMEMBER_MANY);
     private static final String RECORD_SHA = sha1(RECORD_AND_DRAIN);
 
     private final IndexSettings settings;
@@ -77,6 +99,7 @@ final class RedisReplayIndex implements ReplayIndex {
     private final RedisClient standalone;
     private final RedisClusterClient cluster;
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Object batchKey = new Object();
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile boolean closed;
@@ -161,12 +184,136 @@ final class RedisReplayIndex implements ReplayIndex {
                 ? new String[] {pending.get().eventId(), PendingEvents.encode(pending.get()),
                         Long.toString(settings.pendingTtlSecs()), Integer.toString(settings.maxPendingPerTrace())}
                 : new String[] {"", "", "0", "0"};
-        return this.<List<Object>>script(LOOKUP_SHA, LOOKUP_OR_REMEMBER, keys(traceId), args).thenApply(result -> {
-            if (result != null && result.size() == 2 && Long.valueOf(1).equals(result.get(0))) {
-                return Optional.of(String.valueOf(result.get(1)));
+        Context context = Vertx.currentContext();
+        if (cluster == null && redis.batchFlush() && context != null) {
+            return batched(context, keys(traceId), args);
+        }
+        return this.<List<Object>>script(LOOKUP_SHA, LOOKUP_OR_REMEMBER, keys(traceId), args)
+                .thenApply(result -> result == null ? Optional.empty() : replayOf(result, 0));
+    }
+
+    private static Optional<String> replayOf(List<Object> flat, int index) {
+        if (flat.size() >= 2 * index + 2 && Long.valueOf(1).equals(flat.get(2 * index))) {
+            return Optional.of(String.valueOf(flat.get(2 * index + 1)));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Standalone Redis: the lookups one event loop issues within one task go to Redis as one script call over all
+     * their traces (Cluster cannot: a script's keys must share a slot), so concurrent requests cost one command.
+     */
+    private CompletionStage<Optional<String>> batched(Context context, String[] keys, String[] args) {
+        LookupBatch batch = context.get(batchKey);
+        if (batch == null) {
+            batch = new LookupBatch();
+            context.put(batchKey, batch);
+        }
+        CompletableFuture<Optional<String>> result = new CompletableFuture<>();
+        batch.add(keys, args, result);
+        if (!batch.scheduled) {
+            batch.scheduled = true;
+            LookupBatch scheduled = batch;
+            context.runOnContext(v -> flushBatch(context, scheduled));
+        }
+        return result;
+    }
+
+    /**
+     * Sends the batch: one MGET over all the traces' mappings answers the hits and the plain lookups; only the misses
+     * that must be remembered go through the (atomic) script, again as one call. A mapping that appears between the
+     * two is found by the script, so every event is still linked exactly once. Results complete on the event loop that
+     * issued them, one hop for the whole batch.
+     */
+    private void flushBatch(Context context, LookupBatch batch) {
+        batch.scheduled = false;
+        RedisClusterAsyncCommands<String, String> c = commands;
+        while (!batch.isEmpty()) {
+            LookupBatch.Call call = batch.take(MAX_BATCH);
+            if (c == null || closed) {
+                call.results().forEach(r -> r.completeExceptionally(new IllegalStateException("redis index is not connected")));
+                continue;
             }
-            return Optional.empty();
-        });
+            int n = call.results().size();
+            String[] mappingKeys = new String[n];
+            for (int i = 0; i < n; i++) {
+                mappingKeys[i] = call.keys()[2 * i];
+            }
+            CompletionStage<List<io.lettuce.core.KeyValue<String, String>>> mget = c.mget(mappingKeys);
+            scheduleFlush();
+            mget.whenComplete((values, error) -> context.runOnContext(v -> {
+                if (error != null) {
+                    call.results().forEach(r -> r.completeExceptionally(error));
+                    return;
+                }
+                List<Integer> remember = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    var kv = values.get(i);
+                    if (kv.hasValue()) {
+                        call.results().get(i).complete(Optional.of(kv.getValue()));
+                    } else if (call.args()[4 * i].isEmpty()) {
+                        call.results().get(i).complete(Optional.empty());
+                    } else {
+                        remember.add(i);
+                    }
+                }
+                if (!remember.isEmpty()) {
+                    remember(context, call, remember);
+                }
+            }));
+        }
+    }
+
+    private void remember(Context context, LookupBatch.Call call, List<Integer> which) {
+        String[] keys = new String[2 * which.size()];
+        String[] args = new String[4 * which.size()];
+        for (int j = 0; j < which.size(); j++) {
+            int i = which.get(j);
+            System.arraycopy(call.keys(), 2 * i, keys, 2 * j, 2);
+            System.arraycopy(call.args(), 4 * i, args, 4 * j, 4);
+        }
+        this.<List<Object>>script(LOOKUP_MANY_SHA, LOOKUP_OR_REMEMBER_MANY, keys, args)
+                .whenComplete((flat, error) -> context.runOnContext(v -> {
+                    for (int j = 0; j < which.size(); j++) {
+                        CompletableFuture<Optional<String>> r = call.results().get(which.get(j));
+                        if (error != null) {
+                            r.completeExceptionally(error);
+                        } else {
+                            r.complete(flat == null ? Optional.empty() : replayOf(flat, j));
+                        }
+                    }
+                }));
+    }
+
+    /** Lookups waiting for the end of their event loop's task; touched only by that event loop. */
+    private static final class LookupBatch {
+        final List<String> keys = new ArrayList<>();
+        final List<String> args = new ArrayList<>();
+        final List<CompletableFuture<Optional<String>>> results = new ArrayList<>();
+        boolean scheduled;
+
+        record Call(String[] keys, String[] args, List<CompletableFuture<Optional<String>>> results) {
+        }
+
+        void add(String[] k, String[] a, CompletableFuture<Optional<String>> result) {
+            keys.addAll(List.of(k));
+            args.addAll(List.of(a));
+            results.add(result);
+        }
+
+        boolean isEmpty() {
+            return results.isEmpty();
+        }
+
+        Call take(int max) {
+            int n = Math.min(max, results.size());
+            Call call = new Call(keys.subList(0, 2 * n).toArray(String[]::new),
+                    args.subList(0, 4 * n).toArray(String[]::new), List.copyOf(results.subList(0, n)));
+            keys.subList(0, 2 * n).clear();
+            args.subList(0, 4 * n).clear();
+            results.subList(0, n).clear();
+            return call;
+        }
     }
 
     @Override
