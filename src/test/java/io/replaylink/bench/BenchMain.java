@@ -8,28 +8,49 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Runs the codec benchmark and prints throughput in MB/s with the ratio to the newline-scan baseline measured in the
- * same run. {@code scripts/bench} calls this; {@code -Dbench.quick=true} shortens the run.
+ * The benchmarks behind README's figures, each beside a baseline measured in the same run. {@code scripts/bench}
+ * calls this with the suites to run ({@code codec}, {@code splice}, {@code index}; all by default);
+ * {@code -Dbench.quick=true} shortens the run.
  */
 public final class BenchMain {
     private BenchMain() {
     }
 
     public static void main(String[] args) throws Exception {
+        List<String> suites = args.length == 0 ? List.of("codec", "splice", "index") : List.of(args);
         boolean quick = Boolean.getBoolean("bench.quick");
+        StringBuilder report = new StringBuilder();
+        if (suites.contains("codec")) {
+            report.append(codec(jmh(EnvelopeCodecBenchmark.class, quick))).append("\n\n");
+        }
+        if (suites.contains("splice")) {
+            report.append(splice(jmh(SpliceBenchmark.class, quick))).append("\n\n");
+        }
+        if (suites.contains("index")) {
+            report.append(IndexLookupBench.table(IndexLookupBench.run(quick ? 3 : 8))).append("\n");
+        }
+        System.out.println();
+        System.out.println(report);
+    }
+
+    private static Collection<RunResult> jmh(Class<?> benchmark, boolean quick) throws Exception {
         Options options = new OptionsBuilder()
-                .include(EnvelopeCodecBenchmark.class.getSimpleName())
+                .include(benchmark.getSimpleName())
                 .forks(1)
                 .threads(1)
                 .warmupIterations(quick ? 2 : 5).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(quick ? 3 : 8).measurementTime(TimeValue.seconds(1))
                 .jvmArgsAppend("-Xmx1g")
                 .build();
-        Collection<RunResult> results = new Runner(options).run();
+        return new Runner(options).run();
+    }
+
+    private static String codec(Collection<RunResult> results) {
         Map<String, double[]> byShape = new LinkedHashMap<>();
         for (RunResult r : results) {
             String shape = r.getParams().getParam("shape");
@@ -37,26 +58,49 @@ public final class BenchMain {
             b.shape = shape;
             b.setUp();
             double bytes = b.size();
-            double opsPerSec = r.getPrimaryResult().getScore();
-            double error = r.getPrimaryResult().getScoreError();
+            double ops = r.getPrimaryResult().getScore();
             double[] row = byShape.computeIfAbsent(shape, k -> new double[5]);
             row[0] = bytes;
             if (r.getParams().getBenchmark().endsWith("baselineScanNewlines")) {
-                row[1] = opsPerSec * bytes / 1e6;
+                row[1] = ops * bytes / 1e6;
             } else {
-                row[2] = opsPerSec * bytes / 1e6;
-                row[3] = error * bytes / 1e6;
-                row[4] = opsPerSec;
+                row[2] = ops * bytes / 1e6;
+                row[3] = r.getPrimaryResult().getScoreError() * bytes / 1e6;
+                row[4] = ops;
             }
         }
-        System.out.println();
-        System.out.println("| envelope | bytes | baseline newline scan MB/s | parse+write MB/s (± 99.9%) | envelopes/s "
-                + "| parse+write time / scan time |");
-        System.out.println("|---|---:|---:|---:|---:|---:|");
+        StringBuilder s = new StringBuilder("| envelope | bytes | baseline newline scan MB/s | parse+write MB/s "
+                + "(± 99.9%) | envelopes/s | parse+write time / scan time |\n|---|---:|---:|---:|---:|---:|");
         for (Map.Entry<String, double[]> e : byShape.entrySet()) {
             double[] r = e.getValue();
-            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.0f ± %.0f | %.0f | %.2fx |%n", e.getKey(), r[0], r[1],
-                    r[2], r[3], r[4], r[1] / r[2]);
+            s.append(String.format(Locale.ROOT, "%n| %s | %.0f | %.0f | %.0f ± %.0f | %.0f | %.2fx |", e.getKey(), r[0],
+                    r[1], r[2], r[3], r[4], r[1] / r[2]));
         }
+        return s.toString();
+    }
+
+    private static String splice(Collection<RunResult> results) {
+        Map<String, double[]> byShape = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            String shape = r.getParams().getParam("shape");
+            SpliceBenchmark b = new SpliceBenchmark();
+            b.shape = shape;
+            b.setUp();
+            double[] row = byShape.computeIfAbsent(shape, k -> new double[3]);
+            row[0] = b.size();
+            if (r.getParams().getBenchmark().endsWith("parseAndReserialise")) {
+                row[1] = r.getPrimaryResult().getScore();
+            } else {
+                row[2] = r.getPrimaryResult().getScore();
+            }
+        }
+        StringBuilder s = new StringBuilder("| event | bytes | parse + reserialise (baseline) ops/s | splice ops/s "
+                + "| splice speed-up |\n|---|---:|---:|---:|---:|");
+        for (Map.Entry<String, double[]> e : byShape.entrySet()) {
+            double[] r = e.getValue();
+            s.append(String.format(Locale.ROOT, "%n| %s | %.0f | %.0f | %.0f | %.1fx |", e.getKey(), r[0], r[1], r[2],
+                    r[2] / r[1]));
+        }
+        return s.toString();
     }
 }

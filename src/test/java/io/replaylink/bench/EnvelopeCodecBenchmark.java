@@ -87,13 +87,14 @@ public class EnvelopeCodecBenchmark {
             String event = jsonOfSize("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"level\":\"error\","
                     + "\"platform\":\"java\",\"contexts\":{\"trace\":{\"trace_id\":\"771a43a4192642f0b136d5159a501700\","
                     + "\"span_id\":\"b0e6f15b45c36b12\"}},\"exception\":{\"values\":[{\"type\":\"IllegalStateException\","
-                    + "\"value\":\"payment failed\",\"stacktrace\":{\"frames\":[", size);
+                    + "\"value\":\"payment failed\",\"stacktrace\":{\"frames\":[", "]}}]}}", size);
             return (HEADER + "\n{\"type\":\"event\",\"length\":" + event.length() + ",\"content_type\":"
                     + "\"application/json\"}\n" + event + "\n").getBytes(StandardCharsets.UTF_8);
         }
 
         public static byte[] transactionEnvelope(int size) {
-            String tx = jsonOfSize("{\"type\":\"transaction\",\"transaction\":\"GET /checkout\",\"spans\":[", size);
+            String tx = jsonOfSize("{\"type\":\"transaction\",\"transaction\":\"GET /checkout\",\"spans\":[", "]}",
+                    size);
             return (HEADER + "\n{\"type\":\"transaction\",\"length\":" + tx.length() + ",\"content_type\":"
                     + "\"application/json\"}\n" + tx + "\n").getBytes(StandardCharsets.UTF_8);
         }
@@ -112,10 +113,11 @@ public class EnvelopeCodecBenchmark {
             return out;
         }
 
-        private static String jsonOfSize(String prefix, int size) {
+        /** {@code prefix}, as many frame objects as fit, spaces, then {@code suffix}: valid JSON of {@code size}. */
+        private static String jsonOfSize(String prefix, String suffix, int size) {
             StringBuilder s = new StringBuilder(prefix);
             int i = 0;
-            while (s.length() < size - 120) {
+            while (s.length() < size - 120 - suffix.length()) {
                 if (i > 0) {
                     s.append(',');
                 }
@@ -123,11 +125,10 @@ public class EnvelopeCodecBenchmark {
                         .append("\",\"lineno\":").append(100 + i).append(",\"in_app\":true}");
                 i++;
             }
-            s.append("]}");
-            while (s.length() < size - 1) {
-                s.insert(s.length() - 1, ' ');
+            while (s.length() < size - suffix.length()) {
+                s.append(' ');
             }
-            return s.append('}').toString();
+            return s.append(suffix).toString();
         }
     }
 }

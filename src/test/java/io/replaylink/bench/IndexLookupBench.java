@@ -1,9 +1,8 @@
 package io.replaylink.bench;
 
 import io.replaylink.replay.RedisReplayIndexProvider;
-import io.replaylink.spi.PluginConfig;
-import io.replaylink.spi.PluginContext;
 import io.replaylink.spi.ReplayIndex;
+import io.replaylink.testing.PluginContexts;
 import io.replaylink.testing.RedisServers;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -72,23 +71,7 @@ public final class IndexLookupBench {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         Map<String, Object> config = Map.of("uri", uri, "namespace", "bench-" + UUID.randomUUID(),
                 "batch_flush", batch);
-        ReplayIndex index = new RedisReplayIndexProvider().create(new PluginContext() {
-            public String name() {
-                return "redis";
-            }
-
-            public PluginConfig config() {
-                return new PluginConfig() {
-                    public Map<String, Object> asMap() {
-                        return config;
-                    }
-
-                    public String path() {
-                        return "index.config";
-                    }
-                };
-            }
-        });
+        ReplayIndex index = new RedisReplayIndexProvider().create(PluginContexts.of("redis", "index.config", config));
         try {
             List<String> traces = new ArrayList<>();
             for (int i = 0; i < 10_000; i++) {

@@ -38,6 +38,22 @@ public class SpliceBenchmark {
         String text = new String(envelope, java.nio.charset.StandardCharsets.UTF_8);
         String payload = text.split("\n")[2];
         event = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            byte[] spliced = splice();
+            byte[] tree = parseAndReserialise();
+            if (spliced == null || !parse(spliced).equals(parse(tree))) {
+                throw new IllegalStateException("splice and reserialise disagree on " + shape);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("the benchmark event is not valid JSON", e);
+        }
+    }
+
+    private static Object parse(byte[] json) throws IOException {
+        try (JsonParser p = JSON.createParser(json)) {
+            p.nextToken();
+            return JsonValues.read(p);
+        }
     }
 
     public int size() {

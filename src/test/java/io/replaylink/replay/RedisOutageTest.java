@@ -15,7 +15,7 @@ import static io.replaylink.testing.TestSidecar.KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Redis killed mid-stream: every request is still answered within the lookup timeout and forwarded (unlinked, fail
+ * Redis paused (slow) and then killed mid-stream: every request is still answered within the lookup timeout and forwarded (unlinked, fail
  * open, counted); when Redis is back, lettuce reconnects by itself and linking resumes.
  */
 class RedisOutageTest {
@@ -35,6 +35,30 @@ class RedisOutageTest {
             String trace = Envelopes.id();
             String replay = Envelopes.id();
             awaitLinked(sidecar, collected, trace, replay);
+
+            // slow: Redis holds every client for 2 s; answers still come within the lookup timeout
+            Thread pause = new Thread(() -> {
+                try {
+                    RedisServers.command(redis.port(), "CLIENT", "PAUSE", "2000", "ALL");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            pause.start();
+            pause.join();
+            long slowest = 0;
+            for (int i = 0; i < 10; i++) {
+                long t0 = System.nanoTime();
+                var r = sidecar.post("/api/1/envelope/?sentry_key=" + KEY, Envelopes.backendError(Envelopes.id(),
+                        Envelopes.id()));
+                slowest = Math.max(slowest, (System.nanoTime() - t0) / 1_000_000);
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(collected.envelopes().poll(5, TimeUnit.SECONDS)).as("forwarded").isNotNull();
+            }
+            assertThat(slowest).as("slowest answer while Redis is paused, ms").isLessThan(600);
+            assertThat(sidecar.get("/metrics").body()).containsPattern(
+                    "replaylink_index_operations_total\\{op=\"lookup\",outcome=\"timeout\"} [1-9]");
+            Thread.sleep(2000);
 
             redis.stop();
             long worst = 0;

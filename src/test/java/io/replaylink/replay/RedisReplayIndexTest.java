@@ -1,10 +1,10 @@
 package io.replaylink.replay;
 
 import io.lettuce.core.cluster.SlotHash;
-import io.replaylink.spi.PluginConfig;
 import io.replaylink.spi.PluginContext;
 import io.replaylink.spi.ReplayIndex;
 import io.replaylink.spi.ReplayIndex.PendingEvent;
+import io.replaylink.testing.PluginContexts;
 import io.replaylink.testing.RedisServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,23 +53,7 @@ class RedisReplayIndexTest {
     }
 
     static PluginContext context(Map<String, Object> config) {
-        return new PluginContext() {
-            public String name() {
-                return "redis";
-            }
-
-            public PluginConfig config() {
-                return new PluginConfig() {
-                    public Map<String, Object> asMap() {
-                        return config;
-                    }
-
-                    public String path() {
-                        return "index.config";
-                    }
-                };
-            }
-        };
+        return PluginContexts.of("redis", "index.config", config);
     }
 
     static String trace() {
