@@ -48,6 +48,9 @@ final class IngestEndpoint {
         }
     }
 
+    private static final long LINGER_BYTES = 1024 * 1024;
+    private static final long LINGER_MS = 2000;
+
     private final Vertx vertx;
     private final ReplayLinkConfig config;
     private final EnvelopeParser parser;
@@ -277,7 +280,11 @@ final class IngestEndpoint {
             cleanUp();
         }
 
-        /** Answers; when the body was not read to its end the connection cannot be reused and is closed. */
+        /**
+         * Answers. When the body was not read to its end the connection cannot be reused: the answer says {@code
+         * Connection: close}, and the rest of the body is read and discarded for a moment (at most {@link
+         * #LINGER_BYTES} or {@link #LINGER_MS}) before closing, so the client reads the answer instead of a reset.
+         */
         private void send(IngestError error) {
             boolean unread = !http.isEnded();
             if (unread && !http.response().headWritten()) {
@@ -285,9 +292,31 @@ final class IngestEndpoint {
             }
             HttpAnswers.send(http.response(), error).onComplete(ar -> {
                 if (unread) {
+                    lingerThenClose();
+                }
+            });
+        }
+
+        private void lingerThenClose() {
+            if (http.isEnded()) {
+                http.connection().close();
+                return;
+            }
+            long[] discarded = {0};
+            long timer = vertx.setTimer(LINGER_MS, t -> http.connection().close());
+            http.handler(chunk -> {
+                discarded[0] += chunk.length();
+                if (discarded[0] > LINGER_BYTES) {
+                    vertx.cancelTimer(timer);
                     http.connection().close();
                 }
             });
+            http.endHandler(v -> {
+                vertx.cancelTimer(timer);
+                http.connection().close();
+            });
+            http.exceptionHandler(e -> vertx.cancelTimer(timer));
+            http.resume();
         }
 
         private IngestError toError(Throwable cause) {
