@@ -207,6 +207,39 @@ class ReplayLinkingTest {
                 .contains("replaylink_index_operations_total");
     }
 
+    @Test
+    void inlineLinksAlsoEmitAnEventLinkWhenConfigured(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        try (TestSidecar s = TestSidecar.start("""
+                server: {port: 0}
+                projects: [{id: 1, public_keys: []}]
+                processors: [{name: replay-linker, config: {emit_links_for_inline: true}}]
+                sinks: [{name: file, config: {dir: "%s"}}]
+                """.formatted(dir))) {
+            String trace = id();
+            String replay = id();
+            String event = id();
+            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, Envelopes.replayEvent(replay, trace)).statusCode())
+                    .isEqualTo(200);
+            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, Envelopes.backendError(event, trace)).statusCode())
+                    .isEqualTo(200);
+            String link = null;
+            long deadline = System.currentTimeMillis() + 5000;
+            while (link == null && System.currentTimeMillis() < deadline) {
+                link = java.nio.file.Files.readAllLines(dir.resolve("envelopes-000001.jsonl")).stream()
+                        .filter(l -> l.startsWith("{\"kind\":\"event_link\"")).findFirst().orElse(null);
+                Thread.sleep(20);
+            }
+            assertThat(link).isNotNull().contains("\"replay_id\":\"" + replay + "\"", "\"event_id\":\"" + event + "\"");
+            Map<String, Object> line = JsonSpliceTest.parse(link);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> message = (Map<String, Object>) line.get("message");
+            assertThat(message).containsEntry("type", "replay_event").containsEntry("replay_id", replay)
+                    .containsEntry("project_id", 1L).containsEntry("retention_days", 90L);
+            assertThat(message.get("segment_id")).isNull();
+        }
+    }
+
     static String innerPayload(String message) {
         Map<String, Object> outer = JsonSpliceTest.parse(message);
         @SuppressWarnings("unchecked")
