@@ -21,7 +21,8 @@ class ConfigLoaderTest {
         assertThat(embedded.sinks()).extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("file");
         assertThat(embedded.projects().get(1L).acceptsAnyKey()).isTrue();
         ReplayLinkConfig production = ConfigLoader.load(root.resolve("config/production.yaml"), Map.of());
-        assertThat(production.sinks()).extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("http");
+        assertThat(production.sinks()).extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("kafka", "http");
+        assertThat(production.index().name()).isEqualTo("redis");
     }
 
     @Test
