@@ -3,6 +3,8 @@ package io.replaylink;
 import io.replaylink.config.ReplayLinkConfig;
 import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.forward.Forwarder;
+import io.replaylink.forward.spool.Spool;
+import io.replaylink.forward.spool.SpoolDelivery;
 import io.replaylink.ingest.IngestServer;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader;
@@ -13,6 +15,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -27,6 +30,8 @@ public final class ReplayLink {
     private final ProcessorChain processors;
     private final Forwarder forwarder;
     private final ReplayIndex index;
+    private final Spool spool;
+    private final SpoolDelivery delivery;
     private final IngestServer server;
     private int port;
 
@@ -42,8 +47,18 @@ public final class ReplayLink {
                 Metrics.class, metrics, ReplayIndex.class, index, LinkEmitter.class, (LinkEmitter) forwarder::emitLink));
         this.processors = new ProcessorChain(loader.processors(config.processors()),
                 config.server().processorTimeoutMs(), metrics);
-        this.server = new IngestServer(vertx, config, new EnvelopeParser(config.limits().envelope()), processors,
-                forwarder, metrics);
+        EnvelopeParser parser = new EnvelopeParser(config.limits().envelope());
+        ReplayLinkConfig.Spool s = config.spool();
+        if (s.enabled()) {
+            this.spool = new Spool(Path.of(s.dir()), s.maxBytes(), s.segmentBytes(),
+                    Spool.Fsync.valueOf(s.fsync().toUpperCase(java.util.Locale.ROOT)), s.fsyncIntervalMs());
+            this.delivery = new SpoolDelivery(vertx, spool, forwarder, parser, s.maxInFlight(), metrics);
+        } else {
+            this.spool = null;
+            this.delivery = null;
+        }
+        this.server = new IngestServer(vertx, config, parser, processors, forwarder, metrics, spool,
+                delivery == null ? () -> { } : delivery::wake);
     }
 
     /** Builds the plugins (config errors throw {@link io.replaylink.config.ConfigException}) and listens. */
@@ -53,6 +68,9 @@ public final class ReplayLink {
             app = new ReplayLink(vertx, config, env);
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
+        }
+        if (app.delivery != null) {
+            app.delivery.start();
         }
         return app.server.start().map(port -> {
             app.port = port;
@@ -81,8 +99,16 @@ public final class ReplayLink {
         Context context = vertx.getOrCreateContext();
         return server.shutdown(timeout)
                 .recover(e -> Future.succeededFuture())
-                .compose(v -> forwarder.shutdown(context, timeout.toMillis()))
+                .compose(v -> {
+                    if (delivery != null) {
+                        delivery.stop();
+                    }
+                    return forwarder.shutdown(context, timeout.toMillis());
+                })
                 .onComplete(ar -> {
+                    if (spool != null) {
+                        spool.close();
+                    }
                     processors.close();
                     index.close();
                 });

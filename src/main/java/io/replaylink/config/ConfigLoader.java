@@ -57,7 +57,8 @@ public final class ConfigLoader {
                 projects(top),
                 index(top),
                 plugins(top, "processors"),
-                plugins(top, "sinks"));
+                plugins(top, "sinks"),
+                spool(top.section("spool")));
         top.rejectUnknownKeys();
         if (config.sinks().isEmpty()) {
             throw new ConfigException("sinks", "at least one sink is needed (e.g. `- name: file`)");
@@ -124,6 +125,23 @@ public final class ConfigLoader {
             }
         }
         return projects;
+    }
+
+    private static ReplayLinkConfig.Spool spool(ConfigSection s) {
+        String fsync = s.string("fsync", "interval");
+        if (!java.util.Set.of("always", "interval", "never").contains(fsync)) {
+            throw new ConfigException(s.key("fsync"), "must be always, interval or never, got " + fsync);
+        }
+        long maxBytes = s.size("max_bytes", 1024 * MIB);
+        long segmentBytes = s.size("segment_bytes", 64 * MIB);
+        if (segmentBytes < 1024 || segmentBytes > (1L << 39)) {
+            throw new ConfigException(s.key("segment_bytes"), "must be between 1KiB and 512GiB");
+        }
+        var spool = new ReplayLinkConfig.Spool(s.bool("enabled", false), s.string("dir", "data/spool"), maxBytes,
+                segmentBytes, fsync, s.number("fsync_interval_ms", 100, 1, 60_000),
+                s.integer("max_in_flight", 256, 1, 100_000));
+        s.rejectUnknownKeys();
+        return spool;
     }
 
     /** {@code index: {name, config}}: the replay-index store; the in-process {@code memory} store by default. */

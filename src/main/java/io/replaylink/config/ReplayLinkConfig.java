@@ -16,7 +16,8 @@ public record ReplayLinkConfig(
         Map<Long, Project> projects,
         PluginEntry index,
         List<PluginEntry> processors,
-        List<PluginEntry> sinks) {
+        List<PluginEntry> sinks,
+        Spool spool) {
 
     /**
      * @param host                 listen address
@@ -36,6 +37,22 @@ public record ReplayLinkConfig(
      * @param envelope        per-item and header limits
      */
     public record Limits(long maxRequestSize, long maxEnvelopeSize, EnvelopeLimits envelope) {
+    }
+
+    /**
+     * The on-disk spool: when enabled, an envelope is answered 200 once it is in the spool, and delivered to the sinks
+     * from there, across sink outages and restarts.
+     *
+     * @param enabled         default false (answer once the sinks took the envelope)
+     * @param dir             directory of the segment files; default {@code data/spool}
+     * @param maxBytes        undelivered bytes at most; beyond: 503 + Retry-After; default 1 GiB
+     * @param segmentBytes    size of one segment file; default 64 MiB
+     * @param fsync           {@code always}, {@code interval} or {@code never}; default {@code interval}
+     * @param fsyncIntervalMs with {@code interval}; default 100
+     * @param maxInFlight     envelopes being delivered at once; default 256
+     */
+    public record Spool(boolean enabled, String dir, long maxBytes, long segmentBytes, String fsync,
+                        long fsyncIntervalMs, int maxInFlight) {
     }
 
     /** A project and the public keys it accepts; an empty set accepts any key. */

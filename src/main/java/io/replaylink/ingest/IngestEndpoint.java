@@ -8,7 +8,12 @@ import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.envelope.Item;
 import io.replaylink.envelope.Uuids;
 import io.replaylink.envelope.ItemType;
+import io.replaylink.envelope.EnvelopeWriter;
 import io.replaylink.forward.Forwarder;
+import io.replaylink.forward.spool.Spool;
+import io.replaylink.forward.spool.SpoolRecord;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.ProcessingRequest;
 import io.replaylink.plugin.ProcessorChain;
@@ -59,8 +64,13 @@ final class IngestEndpoint {
     private final Metrics metrics;
     private final InflightBudget budget;
 
+    private final Spool spool;
+    private final Runnable spooled;
+
     IngestEndpoint(Vertx vertx, ReplayLinkConfig config, EnvelopeParser parser, ProcessorChain processors,
-                   Forwarder forwarder, Metrics metrics, InflightBudget budget) {
+                   Forwarder forwarder, Metrics metrics, InflightBudget budget, Spool spool, Runnable spooled) {
+        this.spool = spool;
+        this.spooled = spooled;
         this.vertx = vertx;
         this.config = config;
         this.parser = parser;
@@ -217,12 +227,41 @@ final class IngestEndpoint {
         private Future<String> forward(long projectId, Map<String, String> forwardHeaders) {
             List<ItemType> types = envelope.items().stream().map(Item::type).toList();
             String eventId = envelope.eventId().map(Uuids::normalize).orElse(null);
+            if (spool != null) {
+                return toSpool(projectId, forwardHeaders, types, eventId);
+            }
             forwarding = true;
             Forwarder.Delivery delivery = forwarder.forward(projectId, envelope, forwardHeaders, context);
             delivery.settled().onComplete(ar -> cleanUp());
             return delivery.accepted().map(v -> {
                 types.forEach(type -> metrics.item(type, "forwarded", "ok"));
                 return eventId;
+            });
+        }
+
+        /** With a spool: accepted once written there; the spool's delivery hands it to the sinks. */
+        private Future<String> toSpool(long projectId, Map<String, String> forwardHeaders, List<ItemType> types,
+                                       String eventId) {
+            ByteBuf body = EnvelopeWriter.write(envelope, ByteBufAllocator.DEFAULT);
+            byte[] bytes;
+            try {
+                bytes = ByteBufUtil.getBytes(body);
+            } finally {
+                body.release();
+            }
+            cleanUp();
+            SpoolRecord record = new SpoolRecord(projectId, System.currentTimeMillis(), forwardHeaders, bytes);
+            return Future.fromCompletionStage(spool.append(record), context).transform(ar -> {
+                if (ar.failed()) {
+                    Throwable e = ar.cause();
+                    return Future.failedFuture(new Refusal(e instanceof Spool.SpoolFullException
+                            ? new IngestError.Unavailable(e.getMessage(), Duration.ofSeconds(5), "spool_full")
+                            : new IngestError.Unavailable("failed to queue envelope: " + e.getMessage(),
+                            Duration.ofSeconds(5), "spool_error")));
+                }
+                spooled.run();
+                types.forEach(type -> metrics.item(type, "spooled", "ok"));
+                return Future.succeededFuture(eventId);
             });
         }
 

@@ -3,6 +3,7 @@ package io.replaylink.ingest;
 import io.replaylink.config.ReplayLinkConfig;
 import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.forward.Forwarder;
+import io.replaylink.forward.spool.Spool;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.ProcessorChain;
 import io.vertx.core.Future;
@@ -34,12 +35,12 @@ public final class IngestServer {
     private volatile boolean draining;
 
     public IngestServer(Vertx vertx, ReplayLinkConfig config, EnvelopeParser parser, ProcessorChain processors,
-                        Forwarder forwarder, Metrics metrics) {
+                        Forwarder forwarder, Metrics metrics, Spool spool, Runnable spooled) {
         this.vertx = vertx;
         this.config = config;
         this.metrics = metrics;
         this.endpoint = new IngestEndpoint(vertx, config, parser, processors, forwarder, metrics,
-                new InflightBudget(config.server().maxInflightBodyBytes(), metrics));
+                new InflightBudget(config.server().maxInflightBodyBytes(), metrics), spool, spooled);
     }
 
     /** Starts listening; the future holds the actual port (useful with port 0). */

@@ -38,6 +38,8 @@ import java.io.UncheckedIOException;
  *       error events from non-browser platforms seen, and linked to a replay (the share that has a replay).</li>
  *   <li>{@code replaylink_invalid_ids_total{field}}: ids that are not UUIDs, ignored.</li>
  *   <li>{@code replaylink_link_messages_total{sink,outcome}}: event_link messages handed to sinks.</li>
+ *   <li>{@code replaylink_spool_bytes}, {@code replaylink_spool_records}, {@code replaylink_spool_oldest_age_seconds},
+ *       {@code replaylink_spool_deliveries_total{outcome}}: the spool (when enabled) and its delivery.</li>
  * </ul>
  */
 public final class Metrics {
@@ -120,6 +122,26 @@ public final class Metrics {
 
     public void linkMessage(String sink, String outcome) {
         linkMessages.labelValues(sink, outcome).inc();
+    }
+
+    private final Gauge spoolBytes = Gauge.builder().name("replaylink_spool_bytes")
+            .help("Bytes of accepted envelopes in the spool not yet delivered to every sink").register(registry);
+    private final Gauge spoolRecords = Gauge.builder().name("replaylink_spool_records")
+            .help("Envelopes in the spool not yet delivered to every sink").register(registry);
+    private final Gauge spoolOldestAge = Gauge.builder().name("replaylink_spool_oldest_age_seconds")
+            .help("Age of the oldest envelope in delivery (the sinks' lag)").register(registry);
+    private final Counter spoolDeliveries = Counter.builder().name("replaylink_spool_deliveries_total")
+            .help("Spooled envelope deliveries by outcome (delivered, retry, rejected, unreadable)")
+            .labelNames("outcome").register(registry);
+
+    public void spool(long bytes, long records, long oldestMillis) {
+        spoolBytes.set(bytes);
+        spoolRecords.set(records);
+        spoolOldestAge.set(oldestMillis == 0 ? 0 : (System.currentTimeMillis() - oldestMillis) / 1000.0);
+    }
+
+    public void spoolDelivery(String outcome) {
+        spoolDeliveries.labelValues(outcome).inc();
     }
 
     public static String typeLabel(ItemType type) {
