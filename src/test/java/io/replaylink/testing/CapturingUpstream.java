@@ -17,7 +17,8 @@ import java.util.function.Function;
  * every request and answers as scripted (200 {} by default).
  */
 public final class CapturingUpstream implements AutoCloseable {
-    public record Captured(String method, String uri, MultiMap headers, byte[] body) {
+    /** A request as received, and the status it was answered with. */
+    public record Captured(String method, String uri, MultiMap headers, byte[] body, int status) {
         public String header(String name) {
             return headers.get(name);
         }
@@ -64,11 +65,11 @@ public final class CapturingUpstream implements AutoCloseable {
 
     private void handle(HttpServerRequest req) {
         req.body().onSuccess(body -> {
-            Captured c = new Captured(req.method().name(), req.uri(),
-                    MultiMap.caseInsensitiveMultiMap().addAll(req.headers()), body.getBytes());
+            Captured asked = new Captured(req.method().name(), req.uri(),
+                    MultiMap.caseInsensitiveMultiMap().addAll(req.headers()), body.getBytes(), 0);
+            Answer a = responder.apply(asked);
             count.incrementAndGet();
-            received.add(c);
-            Answer a = responder.apply(c);
+            received.add(new Captured(asked.method(), asked.uri(), asked.headers(), asked.body(), a.status()));
             Runnable reply = () -> {
                 req.response().headers().addAll(a.headers());
                 req.response().setStatusCode(a.status()).end(a.body());

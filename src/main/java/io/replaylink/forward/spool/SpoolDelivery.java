@@ -18,7 +18,7 @@ import java.util.List;
 /**
  * Delivers spooled envelopes to the sinks: reads them from the {@link Spool} in order, at most {@code window} at a
  * time, hands each to the {@link Forwarder} and acknowledges it once every sink took it. A failure is retried with
- * exponential backoff (up to 30 s, or the sink's Retry-After) until it succeeds; only a final refusal by an upstream
+ * exponential backoff (up to 30 s, or an upstream rate limit's Retry-After) until it succeeds; only a final refusal by an upstream
  * (a 4xx other than 429) drops the record, counted. Runs on one Vert.x context.
  */
 public final class SpoolDelivery {
@@ -115,7 +115,7 @@ public final class SpoolDelivery {
                 return;
             }
             long backoff = Math.min(30_000, 100L << Math.min(9, attempt));
-            if (cause instanceof SinkUnavailableException u && u.retryAfter() != null) {
+            if (cause instanceof SinkUnavailableException u && u.rateLimited() && u.retryAfter() != null) {
                 backoff = Math.max(backoff, Math.min(300_000, u.retryAfter().toMillis()));
             }
             metrics.spoolDelivery("retry");

@@ -1,0 +1,108 @@
+package io.replaylink.testing;
+
+import io.replaylink.Main;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The sidecar as a separate process ({@code Main --config}), to stop with SIGTERM or kill with SIGKILL. */
+public final class SidecarProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+
+    private final Path config;
+    private final Path log;
+    private Process process;
+    private int port = -1;
+
+    private SidecarProcess(Path config, Path log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    public static SidecarProcess start(Path config, Path log) {
+        SidecarProcess p = new SidecarProcess(config, log);
+        p.launch();
+        return p;
+    }
+
+    private void launch() {
+        try {
+            int before = Files.exists(log) ? countListening() : 0;
+            process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config",
+                    config.toString())).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline && process.isAlive()) {
+                if (countListening() > before) {
+                    Matcher m = LISTENING.matcher(Files.readString(log));
+                    while (m.find()) {
+                        port = Integer.parseInt(m.group(1));
+                    }
+                    return;
+                }
+                Thread.sleep(50);
+            }
+            throw new IllegalStateException("sidecar did not start:\n" + Files.readString(log));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private int countListening() throws IOException {
+        Matcher m = LISTENING.matcher(Files.readString(log));
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** SIGKILL, as a crash. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM; the exit code. */
+    public int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    /** Starts the same config again (after {@link #kill()}); the port may change. */
+    public void restart() {
+        launch();
+    }
+
+    @Override
+    public void close() {
+        if (process != null) {
+            process.destroyForcibly();
+        }
+    }
+}
