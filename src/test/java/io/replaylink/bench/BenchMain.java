@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * The benchmarks behind README's figures, each beside a baseline measured in the same run. {@code scripts/bench}
- * calls this with the suites to run ({@code codec}, {@code splice}, {@code index}; all by default);
+ * calls this with the suites to run ({@code codec}, {@code splice}, {@code index}, {@code kafka}; all by default);
  * {@code -Dbench.quick=true} shortens the run.
  */
 public final class BenchMain {
@@ -22,7 +22,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> suites = args.length == 0 ? List.of("codec", "splice", "index") : List.of(args);
+        List<String> suites = args.length == 0 ? List.of("codec", "splice", "index", "kafka") : List.of(args);
         boolean quick = Boolean.getBoolean("bench.quick");
         StringBuilder report = new StringBuilder();
         if (suites.contains("codec")) {
@@ -32,7 +32,10 @@ public final class BenchMain {
             report.append(splice(jmh(SpliceBenchmark.class, quick))).append("\n\n");
         }
         if (suites.contains("index")) {
-            report.append(IndexLookupBench.table(IndexLookupBench.run(quick ? 3 : 8))).append("\n");
+            report.append(IndexLookupBench.table(IndexLookupBench.run(quick ? 3 : 8))).append("\n\n");
+        }
+        if (suites.contains("kafka")) {
+            report.append(KafkaThroughputBench.run(quick ? 4 : 10)).append("\n");
         }
         System.out.println();
         System.out.println(report);
