@@ -10,6 +10,7 @@ import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader;
 import io.replaylink.plugin.ProcessorChain;
 import io.replaylink.replay.LinkEmitter;
+import io.replaylink.sampling.OutcomeEmitter;
 import io.replaylink.spi.ReplayIndex;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -44,7 +45,8 @@ public final class ReplayLink {
         this.forwarder = new Forwarder(base.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
         this.index = base.index(config.index());
         PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env, Map.of(Vertx.class, vertx,
-                Metrics.class, metrics, ReplayIndex.class, index, LinkEmitter.class, (LinkEmitter) forwarder::emitLink));
+                Metrics.class, metrics, ReplayIndex.class, index, LinkEmitter.class, (LinkEmitter) forwarder::emitLink,
+                OutcomeEmitter.class, (OutcomeEmitter) forwarder::emitOutcome));
         this.processors = new ProcessorChain(loader.processors(config.processors()),
                 config.server().processorTimeoutMs(), metrics);
         EnvelopeParser parser = new EnvelopeParser(config.limits().envelope());

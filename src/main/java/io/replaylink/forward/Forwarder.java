@@ -7,6 +7,7 @@ import io.replaylink.envelope.EnvelopeWriter;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader.NamedPlugin;
 import io.replaylink.spi.EnvelopeSink;
+import io.replaylink.spi.OutcomeMessage;
 import io.replaylink.spi.ReplayLinkMessage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -96,6 +97,21 @@ public final class Forwarder {
                     LOG.log(Level.WARNING, "sink " + sink.name() + " did not take an event_link message: " + e);
                 }
             });
+        }
+    }
+
+    /** Hands a Relay outcome to every sink; best effort (no client waits for it). */
+    public void emitOutcome(OutcomeMessage outcome) {
+        for (NamedPlugin<EnvelopeSink> sink : sinks) {
+            try {
+                sink.plugin().sendOutcome(outcome).whenComplete((v, e) -> {
+                    if (e != null) {
+                        LOG.log(Level.WARNING, "sink " + sink.name() + " did not take an outcome: " + e);
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "sink " + sink.name() + " did not take an outcome: " + e);
+            }
         }
     }
 

@@ -92,6 +92,7 @@ final class IngestEndpoint {
         final Context context = vertx.getOrCreateContext();
         final InflightBudget.Reservation reservation = budget.open();
         Envelope envelope;
+        boolean droppedAll;
         boolean forwarding;
         boolean cleanedUp;
 
@@ -214,8 +215,10 @@ final class IngestEndpoint {
             ProcessingRequest meta = new ProcessingRequest(projectId, Optional.of(publicKey), http::getHeader);
             Envelope input = envelope;
             envelope = null;
+            boolean hadItems = !input.items().isEmpty();
             return processors.run(input, meta, context).compose(outcome -> {
                 envelope = outcome.envelope();
+                droppedAll = hadItems && envelope.items().isEmpty();
                 if (outcome.rejection() != null) {
                     return Future.failedFuture(new Refusal(new IngestError.Rejected(
                             outcome.rejection().status(), outcome.rejection().reason(), "processor")));
@@ -227,6 +230,11 @@ final class IngestEndpoint {
         private Future<String> forward(long projectId, Map<String, String> forwardHeaders) {
             List<ItemType> types = envelope.items().stream().map(Item::type).toList();
             String eventId = envelope.eventId().map(Uuids::normalize).orElse(null);
+            if (droppedAll) {
+                // every item was dropped by a processor (e.g. sampling): accepted, nothing to forward
+                cleanUp();
+                return Future.succeededFuture(eventId);
+            }
             if (spool != null) {
                 return toSpool(projectId, forwardHeaders, types, eventId);
             }

@@ -38,6 +38,8 @@ import java.io.UncheckedIOException;
  *       error events from non-browser platforms seen, and linked to a replay (the share that has a replay).</li>
  *   <li>{@code replaylink_invalid_ids_total{field}}: ids that are not UUIDs, ignored.</li>
  *   <li>{@code replaylink_link_messages_total{sink,outcome}}: event_link messages handed to sinks.</li>
+ *   <li>{@code replaylink_sampling_decisions_total{decision,rules}}: dynamic sampling decisions; dropped items also
+ *       count in {@code replaylink_items_total{outcome="dropped",reason="sampled"}}.</li>
  *   <li>{@code replaylink_spool_bytes}, {@code replaylink_spool_records}, {@code replaylink_spool_oldest_age_seconds},
  *       {@code replaylink_spool_deliveries_total{outcome}}: the spool (when enabled) and its delivery.</li>
  * </ul>
@@ -133,6 +135,14 @@ public final class Metrics {
     private final Counter spoolDeliveries = Counter.builder().name("replaylink_spool_deliveries_total")
             .help("Spooled envelope deliveries by outcome (delivered, retry, rejected, unreadable)")
             .labelNames("outcome").register(registry);
+
+    private final Counter samplingDecisions = Counter.builder().name("replaylink_sampling_decisions_total")
+            .help("Dynamic sampling decisions by decision (kept, dropped, no_match) and the ids of the rules that made "
+                    + "them").labelNames("decision", "rules").register(registry);
+
+    public void samplingDecision(String decision, String ruleIds) {
+        samplingDecisions.labelValues(decision, ruleIds).inc();
+    }
 
     public void spool(long bytes, long records, long oldestMillis) {
         spoolBytes.set(bytes);

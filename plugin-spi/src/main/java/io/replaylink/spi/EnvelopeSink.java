@@ -24,6 +24,15 @@ public interface EnvelopeSink extends AutoCloseable {
         return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Takes a Relay outcome. Sinks that write Relay's Kafka topics override this; the default ignores it.
+     *
+     * @since 1
+     */
+    default CompletionStage<Void> sendOutcome(OutcomeMessage outcome) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     /** Finishes what is in flight and releases resources; called once at shutdown. */
     default CompletionStage<Void> shutdown() {
         return java.util.concurrent.CompletableFuture.completedFuture(null);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import io.replaylink.envelope.JsonValues;
 import io.replaylink.spi.EnvelopeSink;
+import io.replaylink.spi.OutcomeMessage;
 import io.replaylink.spi.OutgoingEnvelope;
 import io.replaylink.spi.ReplayLinkMessage;
 import io.replaylink.spi.SinkUnavailableException;
@@ -112,6 +113,38 @@ final class FileSink implements EnvelopeSink {
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new SinkUnavailableException("file sink queue is full",
                     Duration.ofSeconds(1)));
+        }
+        return done;
+    }
+
+    @Override
+    public CompletionStage<Void> sendOutcome(OutcomeMessage o) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            writer.execute(() -> {
+                try {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+                    try (JsonGenerator gen = JSON.createGenerator(out)) {
+                        gen.writeStartObject();
+                        gen.writeStringField("kind", "outcome");
+                        gen.writeNumberField("timestamp", o.timestampSeconds());
+                        gen.writeNumberField("project_id", o.projectId());
+                        gen.writeStringField("event_id", o.eventId());
+                        gen.writeNumberField("outcome", o.outcome());
+                        gen.writeStringField("reason", o.reason());
+                        gen.writeNumberField("category", o.category());
+                        gen.writeNumberField("quantity", o.quantity());
+                        gen.writeEndObject();
+                    }
+                    out.write('\n');
+                    append(out.toByteArray());
+                    done.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(e);
         }
         return done;
     }

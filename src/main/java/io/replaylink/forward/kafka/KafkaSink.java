@@ -2,6 +2,7 @@ package io.replaylink.forward.kafka;
 
 import io.replaylink.metrics.Metrics;
 import io.replaylink.spi.EnvelopeSink;
+import io.replaylink.spi.OutcomeMessage;
 import io.replaylink.spi.OutgoingEnvelope;
 import io.replaylink.spi.ReplayLinkMessage;
 import io.replaylink.spi.SinkUnavailableException;
@@ -78,6 +79,23 @@ final class KafkaSink implements EnvelopeSink {
         return producer.send(KafkaProducerRecord.create(topics.replayEvents(),
                         RelayKafkaMessages.uuidBytes(link.replayId()), link.message()))
                 .<Void>mapEmpty().toCompletionStage();
+    }
+
+    /** Relay's outcome message (JSON, {@code TrackRawOutcome}) on the {@code outcomes} topic, no key. */
+    @Override
+    public CompletionStage<Void> sendOutcome(OutcomeMessage o) {
+        String json = "{\"timestamp\":\"" + java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+                .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.ofEpochSecond(o.timestampSeconds()))
+                + "\",\"org_id\":" + organizationId + ",\"project_id\":" + o.projectId() + ",\"key_id\":null,"
+                + "\"outcome\":" + o.outcome() + ",\"reason\":" + quote(o.reason()) + ",\"event_id\":"
+                + quote(o.eventId()) + ",\"remote_addr\":" + quote(o.remoteAddr()) + ",\"source\":null,"
+                + "\"category\":" + o.category() + ",\"quantity\":" + o.quantity() + "}";
+        return producer.send(KafkaProducerRecord.<byte[], byte[]>create(topics.outcomes(), null,
+                json.getBytes(java.nio.charset.StandardCharsets.UTF_8))).<Void>mapEmpty().toCompletionStage();
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null" : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private void release() {

@@ -12,7 +12,7 @@ import java.util.Map;
  * bytes, so nothing accepted is dropped.
  */
 record KafkaTopics(String events, String transactions, String attachments, String feedback, String replayEvents,
-                   String replayRecordings, String other) {
+                   String replayRecordings, String outcomes, String other) {
 
     @SuppressWarnings("unchecked")
     static KafkaTopics from(PluginConfig c) {
@@ -23,14 +23,15 @@ record KafkaTopics(String events, String transactions, String attachments, Strin
         Map<String, Object> t = raw == null ? Map.of() : (Map<String, Object>) raw;
         for (String key : t.keySet()) {
             if (!java.util.Set.of("events", "transactions", "attachments", "feedback", "replay_events",
-                    "replay_recordings", "other").contains(key)) {
+                    "replay_recordings", "outcomes", "other").contains(key)) {
                 throw new PluginConfigException(c.path() + ".topics." + key, "unknown topic kind");
             }
         }
         return new KafkaTopics(name(t, "events", "ingest-events"), name(t, "transactions", "ingest-transactions"),
                 name(t, "attachments", "ingest-attachments"), name(t, "feedback", "ingest-feedback-events"),
                 name(t, "replay_events", "ingest-replay-events"),
-                name(t, "replay_recordings", "ingest-replay-recordings"), name(t, "other", "replaylink-envelopes"));
+                name(t, "replay_recordings", "ingest-replay-recordings"), name(t, "outcomes", "outcomes"),
+                name(t, "other", "replaylink-envelopes"));
     }
 
     private static String name(Map<String, Object> t, String key, String defaultName) {

@@ -1,0 +1,48 @@
+package io.replaylink.sampling;
+
+import io.replaylink.metrics.Metrics;
+import io.replaylink.spi.EnvelopeProcessor;
+import io.replaylink.spi.PluginConfig;
+import io.replaylink.spi.PluginConfigException;
+import io.replaylink.spi.PluginContext;
+import io.replaylink.spi.ProcessorProvider;
+import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * {@code processors: [..., {name: dynamic-sampling, config: {rules_file: config/sampling.yaml}}]}; put it after
+ * {@code replay-linker} so rules see the linked DSC. {@code reload_interval_ms} (default 1000): how often the file
+ * is checked for changes (on a worker thread).
+ */
+public final class DynamicSamplingProvider implements ProcessorProvider {
+    @Override
+    public String name() {
+        return "dynamic-sampling";
+    }
+
+    @Override
+    public EnvelopeProcessor create(PluginContext context) {
+        PluginConfig c = context.config();
+        String file = c.string("rules_file").orElseThrow(() -> new PluginConfigException(c.path() + ".rules_file",
+                "missing (a YAML or JSON file with default: and projects: rules)"));
+        RulesFile rules;
+        try {
+            rules = new RulesFile(Path.of(file));
+        } catch (IllegalArgumentException e) {
+            throw new PluginConfigException(c.path() + ".rules_file", e.getMessage());
+        }
+        long interval = c.number("reload_interval_ms", 1000);
+        if (interval < 10) {
+            throw new PluginConfigException(c.path() + ".reload_interval_ms", "must be at least 10");
+        }
+        Vertx vertx = context.hostService(Vertx.class).orElse(null);
+        if (vertx != null) {
+            vertx.setPeriodic(interval, t -> vertx.executeBlocking(rules::reloadIfChanged, false));
+        }
+        OutcomeEmitter outcomes = context.hostService(OutcomeEmitter.class).orElse(o -> { });
+        Metrics metrics = context.hostService(Metrics.class).orElseGet(Metrics::new);
+        return new DynamicSampling(rules::rules, outcomes, metrics, Instant::now);
+    }
+}
