@@ -234,6 +234,34 @@ class KafkaSinkTest {
         assertThat(other).anySatisfy(r -> assertThat(r.value()).isEqualTo(sessions));
     }
 
+    @Test
+    void sampledOutTransactionsBecomeRelayOutcomes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path rules = java.nio.file.Files.writeString(dir.resolve("rules.yaml"), "default: {rules: [{id: 1004,"
+                + " type: trace, condition: {op: and, inner: []}, samplingValue: {type: sampleRate, value: 0.0}}]}\n");
+        String outcomes = "outcomes" + suffix;
+        try (TestSidecar s = TestSidecar.start("""
+                server: {port: 0}
+                projects: [{id: 1, public_keys: []}]
+                processors: [{name: dynamic-sampling, config: {rules_file: "%s"}}]
+                sinks: [{name: kafka, config: {bootstrap_servers: "%s", organization_id: 7, topics: {outcomes: %s}}}]
+                """.formatted(rules, broker.bootstrap(), outcomes))) {
+            String eventId = Envelopes.id();
+            byte[] tx = ("{\"event_id\":\"" + eventId + "\",\"trace\":{\"trace_id\":\"" + Envelopes.id()
+                    + "\"}}\n{\"type\":\"transaction\"}\n{\"type\":\"transaction\"}\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, tx).statusCode()).isEqualTo(200);
+            List<ConsumerRecord<byte[], byte[]>> records = consume(outcomes, 1);
+            assertThat(records).hasSize(1);
+            Map<String, Object> o = io.replaylink.replay.JsonSpliceTestAccess.parse(new String(records.get(0).value(),
+                    StandardCharsets.UTF_8));
+            assertThat(o).containsEntry("org_id", 7L).containsEntry("project_id", 1L).containsEntry("outcome", 1L)
+                    .containsEntry("reason", "Sampled:1004").containsEntry("event_id", eventId)
+                    .containsEntry("category", 2L).containsEntry("quantity", 1L);
+            assertThat((String) o.get("timestamp")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
+        }
+    }
+
     static byte[] toBytes(List<Long> values) {
         byte[] b = new byte[values.size()];
         for (int i = 0; i < b.length; i++) {
