@@ -10,16 +10,23 @@ import java.util.regex.Pattern;
  * A rule condition in Relay's format ({@code relay-protocol/src/condition.rs}): {@code eq} (one value or a list; with
  * {@code options.ignoreCase}; {@code null} matches a missing field), {@code glob} (patterns with {@code *}),
  * {@code gt}/{@code gte}/{@code lt}/{@code lte} on numbers, and {@code and}/{@code or}/{@code not} over inner
- * conditions. Fields are read through a getter ({@code trace.*} from the DSC, {@code event.*} from the event).
+ * conditions. Fields are read through a getter: trace-rule conditions name the DSC key ({@code trace.release} is
+ * read as {@code release}, {@code trace.user.id} as {@code user_id}: resolved once when the rule is parsed),
+ * transaction-rule conditions the {@code event.*} field.
  */
 public sealed interface Condition {
 
     boolean matches(Function<String, Object> fields);
 
-    record Eq(String name, List<Object> values, boolean ignoreCase) implements Condition {
+    record Eq(String name, Object[] values, boolean ignoreCase) implements Condition {
+        Eq(String name, List<Object> values, boolean ignoreCase) {
+            this(name, values.toArray(), ignoreCase);
+        }
+
         public boolean matches(Function<String, Object> fields) {
             Object actual = fields.apply(name);
-            for (Object expected : values) {
+            for (int i = 0; i < values.length; i++) {
+                Object expected = values[i];
                 if (expected == null ? actual == null : equal(expected, actual)) {
                     return true;
                 }
@@ -45,9 +52,32 @@ public sealed interface Condition {
         }
     }
 
-    record Glob(String name, List<Pattern> patterns) implements Condition {
+    record Glob(String name, List<Pattern> patterns, List<String[]> simple) implements Condition {
         static Glob of(String name, List<String> globs) {
-            return new Glob(name, globs.stream().map(Glob::compile).toList());
+            boolean allSimple = globs.stream().allMatch(g -> g.indexOf('*') < 0 || g.indexOf('*') == g.lastIndexOf('*')
+                    || g.chars().filter(c -> c == '*').count() == 2 && g.startsWith("*") && g.endsWith("*"));
+            List<String[]> simple = allSimple ? globs.stream().map(g -> new String[] {g}).toList() : null;
+            return new Glob(name, globs.stream().map(Glob::compile).toList(), simple);
+        }
+
+        /** Globs with at most one {@code *}, or {@code *x*}: matched case-insensitively without a regex. */
+        private static boolean simpleMatch(String glob, String s) {
+            int star = glob.indexOf('*');
+            if (star < 0) {
+                return glob.equalsIgnoreCase(s);
+            }
+            if (glob.length() > 1 && star == 0 && glob.endsWith("*") && glob.indexOf('*', 1) == glob.length() - 1) {
+                int n = glob.length() - 2;
+                for (int i = 0; i + n <= s.length(); i++) {
+                    if (s.regionMatches(true, i, glob, 1, n)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            int suffix = glob.length() - star - 1;
+            return s.length() >= star + suffix && s.regionMatches(true, 0, glob, 0, star)
+                    && s.regionMatches(true, s.length() - suffix, glob, star + 1, suffix);
         }
 
         /** {@code *} matches any run of characters (Relay's glob for trace fields), case-insensitively. */
@@ -67,17 +97,30 @@ public sealed interface Condition {
             if (!(actual instanceof String s)) {
                 return false;
             }
-            return patterns.stream().anyMatch(p -> p.matcher(s).matches());
+            if (simple != null) {
+                for (String[] g : simple) {
+                    if (simpleMatch(g[0], s)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            for (Pattern p : patterns) {
+                if (p.matcher(s).matches()) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
-    record Compare(String op, String name, BigDecimal value) implements Condition {
+    record Compare(String op, String name, double value) implements Condition {
         public boolean matches(Function<String, Object> fields) {
-            BigDecimal actual = number(fields.apply(name));
-            if (actual == null) {
+            double actual = fields instanceof Fields f ? f.number(name) : fastNumber(fields.apply(name));
+            if (Double.isNaN(actual)) {
                 return false;
             }
-            int c = actual.compareTo(value);
+            int c = Double.compare(actual, value);
             return switch (op) {
                 case "gt" -> c > 0;
                 case "gte" -> c >= 0;
@@ -87,10 +130,14 @@ public sealed interface Condition {
         }
     }
 
-    record And(List<Condition> inner) implements Condition {
+    record And(Condition[] inner) implements Condition {
+        And(List<Condition> inner) {
+            this(inner.toArray(Condition[]::new));
+        }
+
         public boolean matches(Function<String, Object> fields) {
-            for (Condition c : inner) {
-                if (!c.matches(fields)) {
+            for (int i = 0; i < inner.length; i++) {
+                if (!inner[i].matches(fields)) {
                     return false;
                 }
             }
@@ -98,10 +145,14 @@ public sealed interface Condition {
         }
     }
 
-    record Or(List<Condition> inner) implements Condition {
+    record Or(Condition[] inner) implements Condition {
+        Or(List<Condition> inner) {
+            this(inner.toArray(Condition[]::new));
+        }
+
         public boolean matches(Function<String, Object> fields) {
-            for (Condition c : inner) {
-                if (c.matches(fields)) {
+            for (int i = 0; i < inner.length; i++) {
+                if (inner[i].matches(fields)) {
                     return true;
                 }
             }
@@ -113,6 +164,56 @@ public sealed interface Condition {
         public boolean matches(Function<String, Object> fields) {
             return !inner.matches(fields);
         }
+    }
+
+    /** A record's fields for one evaluation, with numbers parsed once however many conditions compare them. */
+    final class Fields implements Function<String, Object> {
+        private final Function<String, Object> source;
+        private String[] names;
+        private double[] numbers;
+        private int size;
+
+        Fields(Function<String, Object> source) {
+            this.source = source;
+        }
+
+        @Override
+        public Object apply(String name) {
+            return source.apply(name);
+        }
+
+        double number(String name) {
+            for (int i = 0; i < size; i++) {
+                if (names[i].equals(name)) {
+                    return numbers[i];
+                }
+            }
+            double v = fastNumber(source.apply(name));
+            if (names == null) {
+                names = new String[4];
+                numbers = new double[4];
+            } else if (size == names.length) {
+                names = java.util.Arrays.copyOf(names, size * 2);
+                numbers = java.util.Arrays.copyOf(numbers, size * 2);
+            }
+            names[size] = name;
+            numbers[size++] = v;
+            return v;
+        }
+    }
+
+    static double fastNumber(Object value) {
+        if (value instanceof Number n) {
+            return n.doubleValue();
+        }
+        if (value instanceof String s) {
+            try {
+                return Double.parseDouble(s);
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }
+        return Double.NaN;
     }
 
     static BigDecimal number(Object value) {

@@ -60,7 +60,7 @@ public final class DynamicSampling implements EnvelopeProcessor {
         }
         Map<String, Object> dsc = envelope.header().get("trace") instanceof Map<?, ?> m
                 ? (Map<String, Object>) m : null;
-        Function<String, Object> traceFields = dsc == null ? null : traceFields(dsc);
+        Function<String, Object> traceFields = dsc == null ? null : dsc::get;
         ProcessedItem transaction = sampled.stream().filter(i -> i.type().equals("transaction")).findFirst()
                 .orElse(null);
         Function<String, Object> eventFields = null;
@@ -99,21 +99,6 @@ public final class DynamicSampling implements EnvelopeProcessor {
                     SAMPLED_TYPES.get(item.type()), 1, remoteAddr));
         }
         return CompletableFuture.completedFuture(ProcessResult.CONTINUE);
-    }
-
-    /** {@code trace.*} fields from the DSC: {@code trace.user.id} and {@code trace.user.segment} as Relay names them. */
-    static Function<String, Object> traceFields(Map<String, Object> dsc) {
-        return name -> {
-            if (!name.startsWith("trace.")) {
-                return null;
-            }
-            String key = name.substring(6);
-            return switch (key) {
-                case "user.id" -> dsc.get("user_id");
-                case "user.segment" -> dsc.get("user_segment");
-                default -> dsc.get(key);
-            };
-        };
     }
 
     static Set<String> sampledTypes() {

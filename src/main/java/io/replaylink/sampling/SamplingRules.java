@@ -15,7 +15,11 @@ import java.util.function.Function;
  * the factor, clamped to [0, 1]. No matching {@code sampleRate} rule: keep. A rule type this version does not know
  * disables sampling for the project (as Relay), which {@link #disabledBecause()} says.
  */
-public record SamplingRules(List<SamplingRule> rules, String disabledBecause) {
+public record SamplingRules(List<SamplingRule> rules, String disabledBecause, SamplingRule[] array) {
+
+    public SamplingRules(List<SamplingRule> rules, String disabledBecause) {
+        this(rules, disabledBecause, rules.toArray(SamplingRule[]::new));
+    }
 
     public static final SamplingRules NONE = new SamplingRules(List.of(), null);
 
@@ -26,20 +30,31 @@ public record SamplingRules(List<SamplingRule> rules, String disabledBecause) {
         }
     }
 
+    /**
+     * @param traceFields the DSC's fields by their key ({@code release}, {@code replay_id}, ...), or null without a DSC
+     * @param eventFields the event's {@code event.*} fields, or null
+     */
     public Decision evaluate(Function<String, Object> traceFields, Function<String, Object> eventFields,
                              Instant now) {
         if (disabledBecause != null || rules.isEmpty()) {
             return new Decision(1.0, List.of());
         }
         double factor = 1.0;
-        List<Long> ids = new ArrayList<>(2);
-        for (SamplingRule rule : rules) {
+        List<Long> ids = null;
+        traceFields = traceFields == null ? null : new Condition.Fields(traceFields);
+        eventFields = eventFields == null ? null : new Condition.Fields(eventFields);
+        SamplingRule[] all = array;
+        for (int i = 0; i < all.length; i++) {
+            SamplingRule rule = all[i];
             if (!rule.active(now)) {
                 continue;
             }
             Function<String, Object> fields = rule.type() == SamplingRule.Type.TRACE ? traceFields : eventFields;
             if (fields == null || !rule.condition().matches(fields)) {
                 continue;
+            }
+            if (ids == null) {
+                ids = new ArrayList<>(2);
             }
             ids.add(rule.id());
             double v = rule.valueAt(now);
@@ -164,17 +179,26 @@ public record SamplingRules(List<SamplingRule> rules, String disabledBecause) {
                 if (v == null) {
                     throw new IllegalArgumentException(at + ".value: must be a number");
                 }
-                return new Condition.Compare(op, name(c, at), v);
+                return new Condition.Compare(op, name(c, at), v.doubleValue());
             }
             default -> throw new IllegalArgumentException(at + ".op: unknown operator " + op);
         }
     }
 
+    /** The field a condition reads: the DSC key for {@code trace.*} names, the full name for {@code event.*}. */
     private static String name(Map<String, Object> c, String at) {
         if (!(c.get("name") instanceof String n)) {
             throw new IllegalArgumentException(at + ".name: must be a field name such as trace.replay_id");
         }
-        return n;
+        if (!n.startsWith("trace.")) {
+            return n;
+        }
+        String key = n.substring(6);
+        return switch (key) {
+            case "user.id" -> "user_id";
+            case "user.segment" -> "user_segment";
+            default -> key;
+        };
     }
 
     @SuppressWarnings("unchecked")

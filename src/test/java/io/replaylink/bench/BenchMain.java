@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * The benchmarks behind README's figures, each beside a baseline measured in the same run. {@code scripts/bench}
- * calls this with the suites to run ({@code codec}, {@code splice}, {@code index}, {@code kafka}; all by default);
+ * calls this with the suites to run ({@code codec}, {@code splice}, {@code sampling}, {@code index}, {@code kafka}; all by default);
  * {@code -Dbench.quick=true} shortens the run.
  */
 public final class BenchMain {
@@ -22,7 +22,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> suites = args.length == 0 ? List.of("codec", "splice", "index", "kafka") : List.of(args);
+        List<String> suites = args.length == 0 ? List.of("codec", "splice", "sampling", "index", "kafka") : List.of(args);
         boolean quick = Boolean.getBoolean("bench.quick");
         StringBuilder report = new StringBuilder();
         if (suites.contains("codec")) {
@@ -30,6 +30,9 @@ public final class BenchMain {
         }
         if (suites.contains("splice")) {
             report.append(splice(jmh(SpliceBenchmark.class, quick))).append("\n\n");
+        }
+        if (suites.contains("sampling")) {
+            report.append(sampling(jmh(SamplingBenchmark.class, quick))).append("\n\n");
         }
         if (suites.contains("index")) {
             report.append(IndexLookupBench.table(IndexLookupBench.run(quick ? 3 : 8))).append("\n\n");
@@ -78,6 +81,24 @@ public final class BenchMain {
             double[] r = e.getValue();
             s.append(String.format(Locale.ROOT, "%n| %s | %.0f | %.0f | %.0f ± %.0f | %.0f | %.2fx |", e.getKey(), r[0],
                     r[1], r[2], r[3], r[4], r[1] / r[2]));
+        }
+        return s.toString();
+    }
+
+    private static String sampling(Collection<RunResult> results) {
+        double base = 0;
+        StringBuilder s = new StringBuilder("| rules (only the last matches) | ns per envelope (± 99.9%) | ratio to 1 rule |"
+                + "\n|---:|---:|---:|");
+        List<RunResult> sorted = results.stream()
+                .sorted(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.getParams().getParam("rules"))))
+                .toList();
+        for (RunResult r : sorted) {
+            double ns = r.getPrimaryResult().getScore();
+            if (base == 0) {
+                base = ns;
+            }
+            s.append(String.format(Locale.ROOT, "%n| %s | %.0f ± %.0f | %.1f |", r.getParams().getParam("rules"), ns,
+                    r.getPrimaryResult().getScoreError(), ns / base));
         }
         return s.toString();
     }

@@ -23,6 +23,14 @@ class ConfigLoaderTest {
         ReplayLinkConfig production = ConfigLoader.load(root.resolve("config/production.yaml"), Map.of());
         assertThat(production.sinks()).extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("kafka", "http");
         assertThat(production.index().name()).isEqualTo("redis");
+        assertThat(production.spool().enabled()).isTrue();
+        try {
+            var rules = io.replaylink.sampling.RulesFile.load(Files.readString(root.resolve("config/sampling.yaml")));
+            assertThat(rules.defaults().rules()).extracting(io.replaylink.sampling.SamplingRule::id)
+                    .containsExactly(1005L, 1000L);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

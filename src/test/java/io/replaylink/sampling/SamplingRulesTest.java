@@ -22,7 +22,7 @@ class SamplingRulesTest {
     }
 
     static Function<String, Object> dsc(Map<String, Object> fields) {
-        return DynamicSampling.traceFields(fields);
+        return fields::get;
     }
 
     static double rate(SamplingRules r, Map<String, Object> trace) {
