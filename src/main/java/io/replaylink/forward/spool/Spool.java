@@ -76,6 +76,7 @@ public final class Spool implements AutoCloseable {
     private final AtomicLong unackedBytes = new AtomicLong();
     private final AtomicLong records = new AtomicLong();
     private final Map<Long, Integer> sizes = new java.util.HashMap<>();
+    private final Map<Long, Long> received = new java.util.HashMap<>();
     private final List<CompletableFuture<Void>> awaitingForce = new ArrayList<>();
     private long cursor;
     private long lastSeq;
@@ -168,6 +169,9 @@ public final class Spool implements AutoCloseable {
     private void write(byte[] body) throws IOException {
         Segment active = segments.isEmpty() ? null : segments.lastEntry().getValue();
         if (active == null || active.size >= segmentBytes) {
+            if (active != null && fsync != Fsync.NEVER) {
+                active.channel.force(false);
+            }
             active = openSegment(lastSeq + 1);
         }
         CRC32 crc = new CRC32();
@@ -224,6 +228,18 @@ public final class Spool implements AutoCloseable {
 
     private List<Entry> read(int max) throws IOException {
         List<Entry> out = new ArrayList<>();
+        try {
+            readInto(out, max);
+        } catch (IOException | RuntimeException e) {
+            if (out.isEmpty()) {
+                throw e;
+            }
+            LOG.log(Level.WARNING, "spool: read stopped early: " + e);
+        }
+        return out;
+    }
+
+    private void readInto(List<Entry> out, int max) throws IOException {
         while (out.size() < max) {
             long seq = seqOf(cursor);
             long offset = offsetOf(cursor);
@@ -247,23 +263,52 @@ public final class Spool implements AutoCloseable {
             ByteBuffer frame = ByteBuffer.allocate(FRAME);
             readFully(s.channel, frame, offset);
             frame.flip();
-            frame.getInt();
+            int magic = frame.getInt();
             int length = frame.getInt();
-            frame.getInt();
+            int crc = frame.getInt();
+            if (magic != MAGIC || length < 0 || offset + FRAME + length > s.size) {
+                skipCorrupt(s, offset);
+                continue;
+            }
             ByteBuffer body = ByteBuffer.allocate(length);
             readFully(s.channel, body, offset + FRAME);
+            CRC32 c = new CRC32();
+            c.update(body.array());
+            if ((int) c.getValue() != crc) {
+                skipCorrupt(s, offset);
+                continue;
+            }
             SpoolRecord record = SpoolRecord.decode(body.array());
             long pos = cursor;
             int size = FRAME + length;
             out.add(new Entry(pos, record, size));
             outstanding.add(pos);
             sizes.put(pos, size);
+            received.put(pos, record.receivedAtMillis());
             if (outstanding.first() == pos) {
                 oldestUnackedMillis = record.receivedAtMillis();
             }
             cursor = position(seq, offset + size);
         }
-        return out;
+    }
+
+    /** A record that fails its frame or CRC check mid-segment: the rest of the segment cannot be trusted. */
+    private void skipCorrupt(Segment s, long offset) {
+        LOG.log(Level.ERROR, "spool: corrupt record in " + s.path.getFileName() + " at byte " + offset
+                + "; the rest of that segment is skipped");
+        Map.Entry<Long, Segment> higher = segments.higherEntry(s.seq);
+        if (higher == null) {
+            // the active segment: cut it here so new appends are readable
+            try {
+                s.channel.truncate(offset);
+                s.size = offset;
+            } catch (IOException e) {
+                LOG.log(Level.ERROR, "spool: cannot truncate " + s.path + ": " + e);
+            }
+            cursor = position(s.seq, offset);
+        } else {
+            cursor = position(higher.getKey(), 0);
+        }
     }
 
     private static void readFully(FileChannel channel, ByteBuffer buf, long at) throws IOException {
@@ -285,12 +330,11 @@ public final class Spool implements AutoCloseable {
                     return;
                 }
                 Integer size = sizes.remove(entry.position());
+                received.remove(entry.position());
                 unackedBytes.addAndGet(-(size == null ? entry.size() : size));
                 records.decrementAndGet();
                 dirty = true;
-                if (outstanding.isEmpty()) {
-                    oldestUnackedMillis = 0;
-                }
+                oldestUnackedMillis = outstanding.isEmpty() ? 0 : received.getOrDefault(outstanding.first(), 0L);
                 deleteAckedSegments();
             });
         } catch (java.util.concurrent.RejectedExecutionException ignored) {
@@ -372,6 +416,10 @@ public final class Spool implements AutoCloseable {
                 s.channel.truncate(valid);
                 s.size = valid;
             }
+            if (seq == seqOf(checkpoint) && offsetOf(checkpoint) > valid) {
+                // the checkpoint reached further than the data that survived (a power loss): resume at the end
+                checkpoint = position(seq, valid);
+            }
         }
         cursor = seqs.isEmpty() ? position(lastSeq + 1, 0)
                 : checkpoint >= position(seqs.get(0), 0) ? checkpoint : position(seqs.get(0), 0);
@@ -445,7 +493,14 @@ public final class Spool implements AutoCloseable {
         } catch (Exception e) {
             LOG.log(Level.WARNING, "spool: closing: " + e);
         }
-        io.shutdownNow();
+        io.shutdown();
+        try {
+            if (!io.awaitTermination(5, TimeUnit.SECONDS)) {
+                io.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The spool holds {@code maxBytes} of undelivered envelopes: the client must retry later. */

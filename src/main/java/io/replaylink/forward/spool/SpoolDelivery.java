@@ -76,7 +76,16 @@ public final class SpoolDelivery {
             List<Spool.Entry> entries = ar.result();
             for (Spool.Entry e : entries) {
                 inFlight++;
-                deliver(e, 0);
+                try {
+                    deliver(e, 0);
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.ERROR, "spool: delivery failed unexpectedly, retried later", ex);
+                    inFlight--;
+                    vertx.setTimer(1000, t -> {
+                        inFlight++;
+                        deliver(e, 1);
+                    });
+                }
             }
             if (!entries.isEmpty()) {
                 pump();
@@ -131,9 +140,14 @@ public final class SpoolDelivery {
 
     /** Stops taking records; records in flight may still complete. */
     public void stop() {
-        stopped = true;
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
+        if (context == null) {
+            return;
         }
+        context.runOnContext(v -> {
+            stopped = true;
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
+        });
     }
 }

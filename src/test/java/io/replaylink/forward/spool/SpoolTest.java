@@ -103,6 +103,25 @@ class SpoolTest {
     }
 
     @Test
+    void checkpointBeyondTheSurvivingDataStillDeliversNewAppends(@TempDir Path dir) throws Exception {
+        try (Spool spool = open(dir, 1 << 20, 1 << 20)) {
+            for (int i = 0; i < 5; i++) {
+                spool.append(record(i)).get();
+            }
+            spool.next(10).get().forEach(spool::ack);
+            Thread.sleep(300);
+        }
+        Path segment = segments(dir).get(0);
+        try (FileChannel c = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            c.truncate(Files.size(segment) / 2);
+        }
+        try (Spool again = open(dir, 1 << 20, 1 << 20)) {
+            again.append(record(42)).get();
+            assertThat(again.next(10).get()).extracting(SpoolTest::number).containsExactly(42);
+        }
+    }
+
+    @Test
     void appendsBeyondTheBoundFail(@TempDir Path dir) throws Exception {
         try (Spool spool = open(dir, 200, 1 << 20)) {
             int ok = 0;
