@@ -107,12 +107,14 @@ public final class ReplayLink {
                     }
                     return forwarder.shutdown(context, timeout.toMillis());
                 })
-                .onComplete(ar -> {
+                .compose(v -> vertx.executeBlocking(() -> {
+                    // file and network closes block: off the event loop
                     if (spool != null) {
                         spool.close();
                     }
                     processors.close();
                     index.close();
-                });
+                    return null;
+                }, false));
     }
 }

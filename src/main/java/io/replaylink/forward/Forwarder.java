@@ -56,6 +56,10 @@ public final class Forwarder {
             } catch (RuntimeException e) {
                 stage = CompletableFuture.failedFuture(e);
             }
+            if (stage == null) {
+                stage = CompletableFuture.failedFuture(new IllegalStateException("sink " + sink.name()
+                        + " returned no completion stage"));
+            }
             Future<Void> done = Future.fromCompletionStage(stage, context);
             done.onComplete(ar -> metrics.sinkSend(sink.name(), ar.succeeded() ? "ok" : outcomeLabel(ar.cause()),
                     started));

@@ -20,7 +20,8 @@ import java.util.zip.InflaterInputStream;
 /**
  * Request body decompression for {@code Content-Encoding} identity, gzip, deflate (zlib, or raw as some clients
  * send), br and zstd, as Relay accepts them. Output is counted while it is produced and stops at the limit, so no
- * compression bomb can take more than {@code max_envelope_size} of memory. The first {@link #INLINE_OUTPUT_BYTES}
+ * compression bomb can take more than {@code max_envelope_size} of memory; every decoded chunk is charged to the
+ * request's share of the in-flight memory budget as it is produced. The first {@link #INLINE_OUTPUT_BYTES}
  * are decoded on the calling event loop; a body that inflates beyond that continues on a worker thread, so a large
  * body never stalls the event loop.
  */
@@ -72,13 +73,14 @@ final class ContentDecoding {
      * Decodes {@code body} (not released here) into a new buffer owned by the caller, failing with {@link
      * DecodeFailure} when the output would exceed {@code limit} bytes or the input is corrupt.
      */
-    static Future<ByteBuf> decode(Vertx vertx, Encoding encoding, ByteBuf body, long limit) {
+    static Future<ByteBuf> decode(Vertx vertx, Encoding encoding, ByteBuf body, long limit,
+                                  InflightBudget.Reservation budget) {
         if (encoding == Encoding.IDENTITY) {
             return Future.succeededFuture(body.retainedDuplicate());
         }
         Decompression d;
         try {
-            d = new Decompression(open(encoding, new ByteBufInputStream(body.duplicate())), limit);
+            d = new Decompression(open(encoding, new ByteBufInputStream(body.duplicate())), limit, budget);
         } catch (IOException e) {
             return Future.failedFuture(corrupt(encoding, e));
         }
@@ -135,11 +137,13 @@ final class ContentDecoding {
     private static final class Decompression {
         final InputStream in;
         final long limit;
+        final InflightBudget.Reservation reservation;
         final CompositeByteBuf out = Unpooled.compositeBuffer(Integer.MAX_VALUE);
 
-        Decompression(InputStream in, long limit) {
+        Decompression(InputStream in, long limit, InflightBudget.Reservation budget) {
             this.in = in;
             this.limit = limit;
+            this.reservation = budget;
         }
 
         /** Decodes up to {@code budget} more bytes; true when the input is finished. */
@@ -159,6 +163,12 @@ final class ContentDecoding {
                     chunk.release();
                     throw new DecodeFailure(new IngestError.TooLarge(
                             "decompressed body exceeds max_envelope_size (" + limit + " bytes)", "envelope_size"));
+                }
+                if (n > 0 && !reservation.grow(n)) {
+                    chunk.release();
+                    throw new DecodeFailure(new IngestError.Unavailable(
+                            "too many request bodies in memory, retry later", java.time.Duration.ofSeconds(1),
+                            "memory"));
                 }
                 if (n > 0) {
                     out.addComponent(true, chunk);

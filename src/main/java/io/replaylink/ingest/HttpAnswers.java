@@ -57,6 +57,9 @@ final class HttpAnswers {
     }
 
     static String seconds(Duration d) {
+        if (d == null) {
+            return "5";
+        }
         return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
     }
 

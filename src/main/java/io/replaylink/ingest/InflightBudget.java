@@ -28,12 +28,13 @@ final class InflightBudget {
         return used.get();
     }
 
+    /** One request's account; decoding on a worker thread may grow it, so its methods are synchronized. */
     final class Reservation implements AutoCloseable {
         private long held;
         private boolean closed;
 
-        /** Takes {@code bytes} more; false (taking nothing) when that would exceed the budget. */
-        boolean grow(long bytes) {
+        /** Takes {@code bytes} more; false (taking nothing) when that would exceed the budget. Thread-safe. */
+        synchronized boolean grow(long bytes) {
             if (closed) {
                 return false;
             }
@@ -48,7 +49,7 @@ final class InflightBudget {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             if (!closed) {
                 closed = true;
                 metrics.inflightBodyBytes(used.addAndGet(-held));

@@ -150,15 +150,11 @@ final class IngestEndpoint {
         private Future<ByteBuf> decode(ByteBuf raw, ContentDecoding.Encoding encoding) {
             long limit = config.limits().maxEnvelopeSize();
             int compressed = raw.readableBytes();
-            return ContentDecoding.decode(vertx, encoding, raw, limit).andThen(ar -> raw.release()).compose(body -> {
-                metrics.bodyBytes(encoding.name().toLowerCase(Locale.ROOT), compressed, body.readableBytes());
-                if (encoding != ContentDecoding.Encoding.IDENTITY && !reservation.grow(body.readableBytes())) {
-                    body.release();
-                    return Future.failedFuture(new Refusal(new IngestError.Unavailable(
-                            "too many request bodies in memory, retry later", Duration.ofSeconds(1), "memory")));
-                }
-                return Future.succeededFuture(body);
-            });
+            return ContentDecoding.decode(vertx, encoding, raw, limit, reservation).andThen(ar -> raw.release())
+                    .map(body -> {
+                        metrics.bodyBytes(encoding.name().toLowerCase(Locale.ROOT), compressed, body.readableBytes());
+                        return body;
+                    });
         }
 
         private Future<Envelope> parse(ByteBuf body) {
@@ -238,8 +234,13 @@ final class IngestEndpoint {
             if (spool != null) {
                 return toSpool(projectId, forwardHeaders, types, eventId);
             }
+            Forwarder.Delivery delivery;
+            try {
+                delivery = forwarder.forward(projectId, envelope, forwardHeaders, context);
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
             forwarding = true;
-            Forwarder.Delivery delivery = forwarder.forward(projectId, envelope, forwardHeaders, context);
             delivery.settled().onComplete(ar -> cleanUp());
             return delivery.accepted().map(v -> {
                 types.forEach(type -> metrics.item(type, "forwarded", "ok"));
@@ -333,7 +334,7 @@ final class IngestEndpoint {
          * #LINGER_BYTES} or {@link #LINGER_MS}) before closing, so the client reads the answer instead of a reset.
          */
         private void send(IngestError error) {
-            boolean unread = !http.isEnded();
+            boolean unread = !http.isEnded() && http.version() != io.vertx.core.http.HttpVersion.HTTP_2;
             if (unread && !http.response().headWritten()) {
                 http.response().putHeader("Connection", "close");
             }

@@ -51,6 +51,7 @@ public final class IngestServer {
                 .setDecompressionSupported(false)
                 .setCompressionSupported(false)
                 .setIdleTimeout(75).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setHandle100ContinueAutomatically(true)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(64 * 1024);
         server = vertx.createHttpServer(options).requestHandler(this::route);

@@ -75,6 +75,7 @@ public final class JsonSplice {
             }
             int valueStart = (int) p.currentTokenLocation().getByteOffset();
             p.skipChildren();
+            p.finishToken();
             int valueEnd = (int) p.currentLocation().getByteOffset();
             return new Edit(valueStart, valueEnd - valueStart, "{" + nested(path, depth + 1, field, rawValue) + "}");
         }

@@ -131,6 +131,25 @@ class EnvelopeEndpointTest {
     }
 
     @Test
+    void decodedBytesCountAgainstTheInflightMemoryBudget() throws Exception {
+        TestSidecar small = TestSidecar.start(TestSidecar.httpConfig(upstream.url(), """
+                limits: {max_envelope_size: 64MiB}
+                """).replace("server: {port: 0,", "server: {port: 0, max_inflight_body_bytes: 2MiB,"));
+        try {
+            byte[] bomb = compress("gzip", new byte[8 * 1024 * 1024]);
+            HttpResponse<String> r = small.post("/api/1/envelope/?sentry_key=" + KEY, bomb, "Content-Encoding", "gzip");
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.body()).contains("too many request bodies in memory");
+            assertThat(r.headers().firstValue("Retry-After")).isPresent();
+            assertThat(small.post("/api/1/envelope/?sentry_key=" + KEY, envelope()).statusCode())
+                    .as("the budget was given back").isEqualTo(200);
+            upstream.drain();
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
     void oversizedBodyIs413WithContentLength() throws Exception {
         byte[] big = bigEnvelope(100 * 1024);
         HttpResponse<String> r = sidecar.post("/api/1/envelope/?sentry_key=" + KEY, big);

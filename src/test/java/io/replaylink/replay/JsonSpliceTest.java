@@ -35,6 +35,9 @@ class JsonSpliceTest {
             "{\"contexts\":{\"replay\":{\"x\":1}}}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + ",\"x\":1}}}",
             "{\"contexts\":null,\"z\":2}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}},\"z\":2}",
             "{\"contexts\":{\"replay\":[1,2]}}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}}}",
+            "{\"contexts\":{\"replay\":\"abc\",\"x\":1}}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "},\"x\":1}}",
+            "{\"contexts\":\"a string\"}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}}}",
+            "{\"contexts\":12.5e3,\"y\":true}|{\"contexts\":{\"replay\":{\"replay_id\":" + R + "}},\"y\":true}",
             "{ \"msg\" : \"é \\\" }\" , \"contexts\" : { } }|{\"contexts\":{\"replay\":{\"replay_id\":" + R
                     + "}}, \"msg\" : \"é \\\" }\" , \"contexts\" : { } }",
     })

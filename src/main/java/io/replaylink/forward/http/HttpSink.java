@@ -92,10 +92,23 @@ final class HttpSink implements EnvelopeSink {
                     "http sink " + name + " holds " + config.maxInFlight() + " envelopes", Duration.ofSeconds(1)));
         }
         metrics.sinkInflight(name, inFlight.get());
-        Buffer body = body(envelope);
+        ByteBuf raw = envelope instanceof ForwardedEnvelope f ? f.bodyBuf() : Unpooled.wrappedBuffer(envelope.body());
+        raw.retain();
         Promise<Void> result = Promise.promise();
-        attempt(envelope, body, 1, System.currentTimeMillis(), result);
-        return result.future().onComplete(ar -> release()).toCompletionStage();
+        Future<Buffer> body = config.gzip()
+                ? vertx.executeBlocking(() -> gzip(raw), false)
+                : Future.succeededFuture(BufferInternal.buffer(raw));
+        body.onComplete(ar -> {
+            if (ar.succeeded()) {
+                attempt(envelope, raw, ar.result(), 1, System.currentTimeMillis(), result);
+            } else {
+                result.fail(ar.cause());
+            }
+        });
+        return result.future().onComplete(ar -> {
+            raw.release();
+            release();
+        }).toCompletionStage();
     }
 
     private void release() {
@@ -106,11 +119,8 @@ final class HttpSink implements EnvelopeSink {
         }
     }
 
-    private Buffer body(OutgoingEnvelope envelope) {
-        ByteBuf raw = envelope instanceof ForwardedEnvelope f ? f.bodyBuf() : Unpooled.wrappedBuffer(envelope.body());
-        if (!config.gzip()) {
-            return BufferInternal.buffer(raw);
-        }
+    /** Compresses the body once for all attempts (on a worker thread: a large body must not stall the event loop). */
+    private static Buffer gzip(ByteBuf raw) {
         ByteBuf out = Unpooled.buffer(raw.readableBytes() / 4 + 64);
         try (GZIPOutputStream gz = new GZIPOutputStream(new ByteBufOutputStream(out))) {
             raw.getBytes(raw.readerIndex(), gz, raw.readableBytes());
@@ -120,7 +130,11 @@ final class HttpSink implements EnvelopeSink {
         return BufferInternal.buffer(out);
     }
 
-    private void attempt(OutgoingEnvelope envelope, Buffer body, int attempt, long firstAttemptAt,
+    /**
+     * One attempt. The raw body is retained until the attempt's request is really over (not just timed out), so a
+     * late write never reads a released buffer; a timed-out request is reset.
+     */
+    private void attempt(OutgoingEnvelope envelope, ByteBuf raw, Buffer body, int attempt, long firstAttemptAt,
                          Promise<Void> result) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
@@ -134,11 +148,22 @@ final class HttpSink implements EnvelopeSink {
             headers.set("Content-Encoding", "gzip");
         }
         options.setHeaders(headers);
-        client.request(options)
-                .compose(request -> request.send(body))
+        raw.retain();
+        io.vertx.core.http.HttpClientRequest[] sent = new io.vertx.core.http.HttpClientRequest[1];
+        Future<Answer> underlying = client.request(options)
+                .compose(request -> {
+                    sent[0] = request;
+                    return request.send(body);
+                })
                 .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
-                        response.getHeader("Retry-After"), response.getHeader("X-Sentry-Rate-Limits"), b)))
-                .timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
+                        response.getHeader("Retry-After"), response.getHeader("X-Sentry-Rate-Limits"), b)));
+        underlying.onComplete(x -> raw.release());
+        underlying.timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
+                .onFailure(e -> {
+                    if (!underlying.isComplete() && sent[0] != null) {
+                        sent[0].reset();
+                    }
+                })
                 .onComplete(ar -> {
                     if (ar.succeeded() && ar.result().status / 100 == 2) {
                         result.complete();
@@ -169,7 +194,7 @@ final class HttpSink implements EnvelopeSink {
                         return;
                     }
                     metrics.sinkRetry(name);
-                    vertx.setTimer(backoff, t -> attempt(envelope, body, attempt + 1, firstAttemptAt, result));
+                    vertx.setTimer(backoff, t -> attempt(envelope, raw, body, attempt + 1, firstAttemptAt, result));
                 });
     }
 

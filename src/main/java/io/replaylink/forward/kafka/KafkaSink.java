@@ -69,7 +69,7 @@ final class KafkaSink implements EnvelopeSink {
         for (RelayKafkaMessages.Message m : messages) {
             acks.add(producer.send(KafkaProducerRecord.create(m.topic(), m.key(), m.value())));
         }
-        return Future.all(acks).<Void>mapEmpty().recover(e -> Future.failedFuture(new SinkUnavailableException(
+        return Future.join(acks).<Void>mapEmpty().recover(e -> Future.failedFuture(new SinkUnavailableException(
                         "kafka sink " + name + ": " + e.getMessage(), Duration.ofSeconds(5))))
                 .onComplete(ar -> release()).toCompletionStage();
     }
