@@ -1,0 +1,130 @@
+package io.replaylink.loadgen;
+
+import io.replaylink.ReplayLink;
+import io.replaylink.config.ConfigLoader;
+import io.vertx.core.Vertx;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code scripts/load}: generates (or reads) a scripted envelope stream, sends it open loop, prints the latency and
+ * answer summary, and checks the links the sidecar made against the stream's expected outcome. Without
+ * {@code --target} it starts its own sidecar (in-process index, file sink in a temporary directory); with
+ * {@code --target http://127.0.0.1:PORT --sink-dir DIR} it uses a running one whose {@code file} sink writes to DIR.
+ * Exit code 0 when every answer and every link is as expected.
+ */
+public final class LoadMain {
+    private LoadMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path scenarioFile = null;
+        Path streamIn = null;
+        Path streamOut = null;
+        String target = null;
+        Path sinkDir = null;
+        boolean http2 = false;
+        int connections = 64;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--scenario" -> scenarioFile = Path.of(args[++i]);
+                case "--stream" -> streamIn = Path.of(args[++i]);
+                case "--write-stream" -> streamOut = Path.of(args[++i]);
+                case "--target" -> target = args[++i];
+                case "--sink-dir" -> sinkDir = Path.of(args[++i]);
+                case "--http2" -> http2 = true;
+                case "--connections" -> connections = Integer.parseInt(args[++i]);
+                default -> {
+                    System.err.println("usage: scripts/load (--scenario FILE | --stream FILE) [--write-stream FILE]\n"
+                            + "       [--target http://127.0.0.1:PORT --sink-dir DIR] [--http2] [--connections N]");
+                    System.exit(2);
+                }
+            }
+        }
+        Stream stream;
+        if (streamIn != null) {
+            try (InputStream in = Files.newInputStream(streamIn)) {
+                stream = Stream.read(in);
+            }
+        } else if (scenarioFile != null) {
+            stream = StreamGenerator.generate(Scenario.parse(Files.readString(scenarioFile)));
+        } else {
+            System.err.println("scripts/load: --scenario or --stream is needed");
+            System.exit(2);
+            return;
+        }
+        System.out.printf("stream: %d requests over %.1f s, %d backend errors to be linked, %d to stay unlinked, "
+                        + "%d to be rejected%n", stream.requests().size(),
+                stream.requests().isEmpty() ? 0 : stream.requests().get(stream.requests().size() - 1).atMicros() / 1e6,
+                stream.expectedLinks().size(), stream.expectedUnlinked().size(), stream.expectedStatus().size());
+        if (streamOut != null) {
+            try (OutputStream out = Files.newOutputStream(streamOut)) {
+                stream.write(out);
+            }
+            System.out.println("stream written to " + streamOut);
+            if (target == null && scenarioFile != null && streamIn == null && args.length <= 4) {
+                return;
+            }
+        }
+        Vertx vertx = Vertx.vertx();
+        ReplayLink sidecar = null;
+        int port;
+        String host;
+        try {
+            if (target == null) {
+                sinkDir = Files.createTempDirectory("replaylink-load");
+                sidecar = ReplayLink.start(vertx, ConfigLoader.parse("""
+                        server: {port: 0}
+                        projects: [{id: 1, public_keys: []}]
+                        processors: [replay-linker]
+                        sinks: [{name: file, config: {dir: "%s", max_file_size: 1073741824}}]
+                        """.formatted(sinkDir), Map.of()), Map.of()).await(30, TimeUnit.SECONDS);
+                host = "127.0.0.1";
+                port = sidecar.port();
+                System.out.println("started a sidecar on 127.0.0.1:" + port + ", file sink in " + sinkDir);
+            } else {
+                URI uri = URI.create(target);
+                host = uri.getHost();
+                port = uri.getPort();
+            }
+            LoadGenerator.Result result = LoadGenerator.run(vertx, stream, host, port, http2, connections, System.out);
+            System.out.println(result.summary());
+            boolean ok = result.errors() == 0 && result.wrongStatus().isEmpty();
+            if (sinkDir != null) {
+                CorrectnessReport report = awaitReport(stream, sinkDir);
+                System.out.println("correctness: " + report.summary());
+                ok &= report.ok();
+            }
+            System.out.println(ok ? "RESULT: ok" : "RESULT: FAILED");
+            if (sidecar != null) {
+                sidecar.stop().await(30, TimeUnit.SECONDS);
+            }
+            vertx.close().await(30, TimeUnit.SECONDS);
+            System.exit(ok ? 0 : 1);
+        } catch (Exception e) {
+            vertx.close();
+            throw e;
+        }
+    }
+
+    /** Links land shortly after the answers (event_link messages, file writes): wait until the report is stable. */
+    static CorrectnessReport awaitReport(Stream stream, Path dir) throws InterruptedException {
+        CorrectnessReport last = null;
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (System.currentTimeMillis() < deadline) {
+            CorrectnessReport now = CorrectnessReport.check(stream, dir);
+            if (now.ok() || last != null && now.equals(last)) {
+                return now;
+            }
+            last = now;
+            Thread.sleep(500);
+        }
+        return last;
+    }
+}
