@@ -29,8 +29,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LoadGenerator {
     /** What a run saw; latency in microseconds from the scheduled send time. */
+    /** One second of the run: requests sent and answered, latency percentiles of the answers, in ms. */
+    public record Second(double at, long sent, long answered, double p50, double p99, double max) {
+    }
+
     public record Result(long sent, Map<Integer, Long> byStatus, long errors, Histogram latency, double seconds,
-                         Map<Integer, Integer> wrongStatus) {
+                         Map<Integer, Integer> wrongStatus, java.util.List<Second> timeline) {
         public long answered() {
             return byStatus.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -63,6 +67,7 @@ public final class LoadGenerator {
         Map<Integer, Long> byStatus = new TreeMap<>();
         Map<Integer, Integer> wrong = new TreeMap<>();
         long[] counters = new long[3];
+        java.util.List<Second> timeline = new java.util.ArrayList<>();
         Promise<Void> done = Promise.promise();
         Context context = vertx.getOrCreateContext();
         long[] start = new long[1];
@@ -104,6 +109,9 @@ public final class LoadGenerator {
             vertx.setPeriodic(1000, t -> {
                 Histogram interval = recorder.getIntervalHistogram();
                 total.add(interval);
+                timeline.add(new Second((System.nanoTime() - start[0]) / 1e9, counters[0] - lastSecond[0],
+                        counters[2] - lastSecond[1], interval.getValueAtPercentile(50) / 1000.0,
+                        interval.getValueAtPercentile(99) / 1000.0, interval.getMaxValue() / 1000.0));
                 if (progress != null) {
                     progress.printf(Locale.ROOT, "%5.0f s  sent %6d/s  answered %6d/s  p50 %7.2f ms  p99 %7.2f ms"
                                     + "  errors %d%n", (System.nanoTime() - start[0]) / 1e9, counters[0] - lastSecond[0],
@@ -125,7 +133,8 @@ public final class LoadGenerator {
         });
         last.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         client.close();
-        return new Result(counters[0], Map.copyOf(byStatus), counters[1], total, seconds, Map.copyOf(wrong));
+        return new Result(counters[0], Map.copyOf(byStatus), counters[1], total, seconds, Map.copyOf(wrong),
+                java.util.List.copyOf(timeline));
     }
 
     static void requireLoopback(String host) throws UnknownHostException {

@@ -30,6 +30,7 @@ public final class LoadMain {
         String target = null;
         Path sinkDir = null;
         boolean http2 = false;
+        Path html = Path.of("load-report.html");
         int connections = 64;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -40,9 +41,11 @@ public final class LoadMain {
                 case "--sink-dir" -> sinkDir = Path.of(args[++i]);
                 case "--http2" -> http2 = true;
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
+                case "--report" -> html = Path.of(args[++i]);
                 default -> {
                     System.err.println("usage: scripts/load (--scenario FILE | --stream FILE) [--write-stream FILE]\n"
-                            + "       [--target http://127.0.0.1:PORT --sink-dir DIR] [--http2] [--connections N]");
+                            + "       [--target http://127.0.0.1:PORT --sink-dir DIR] [--http2] [--connections N]\n"
+                            + "       [--report FILE.html]   (default load-report.html)");
                     System.exit(2);
                 }
             }
@@ -96,11 +99,15 @@ public final class LoadMain {
             LoadGenerator.Result result = LoadGenerator.run(vertx, stream, host, port, http2, connections, System.out);
             System.out.println(result.summary());
             boolean ok = result.errors() == 0 && result.wrongStatus().isEmpty();
+            CorrectnessReport report = null;
             if (sinkDir != null) {
-                CorrectnessReport report = awaitReport(stream, sinkDir);
+                report = awaitReport(stream, sinkDir);
                 System.out.println("correctness: " + report.summary());
                 ok &= report.ok();
             }
+            Files.writeString(html, HtmlReport.render("ReplayLink load test: "
+                    + (scenarioFile != null ? scenarioFile : streamIn), result, report));
+            System.out.println("report: " + html.toAbsolutePath());
             System.out.println(ok ? "RESULT: ok" : "RESULT: FAILED");
             if (sidecar != null) {
                 sidecar.stop().await(30, TimeUnit.SECONDS);

@@ -144,6 +144,26 @@ class LoadGeneratorTest {
             CorrectnessReport report = LoadMain.awaitReport(s, dir);
             assertThat(report.ok()).as(report.summary()).isTrue();
             assertThat(report.linked()).isEqualTo(s.expectedLinks().size()).isPositive();
+            String html = HtmlReport.render("test", result, report);
+            assertThat(html).startsWith("<!doctype html>").contains("<svg", "<polyline", "Correctness: links expected")
+                    .doesNotContain("<script");
+        }
+    }
+
+    @Test
+    void http2WithPriorKnowledgeWorksToo(@TempDir Path dir) throws Exception {
+        Stream s = StreamGenerator.generate(scenario("seed: 5\nsessions: 20\nreplay_share: 1\nrate: {rps: 200}\n"));
+        try (TestSidecar sidecar = TestSidecar.start("""
+                server: {port: 0}
+                projects: [{id: 1, public_keys: []}]
+                processors: [replay-linker]
+                sinks: [{name: file, config: {dir: "%s"}}]
+                """.formatted(dir))) {
+            LoadGenerator.Result result = LoadGenerator.run(sidecar.vertx(), s, "127.0.0.1", sidecar.port(), true, 16,
+                    null);
+            assertThat(result.errors()).isZero();
+            assertThat(result.byStatus()).containsKey(200);
+            assertThat(LoadMain.awaitReport(s, dir).ok()).isTrue();
         }
         assertThatThrownBy(() -> LoadGenerator.requireLoopback("10.0.0.1")).hasMessageContaining("loopback");
     }
