@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * The benchmarks behind README's figures, each beside a baseline measured in the same run. {@code scripts/bench}
- * calls this with the suites to run ({@code codec}, {@code splice}, {@code sampling}, {@code index}, {@code kafka}; all by default);
+ * calls this with the suites to run ({@code codec}, {@code splice}, {@code sampling}, {@code index}, {@code kafka}; all by default; {@code e2e}, the
+ * side-by-side rate sweep with nginx, only when named);
  * {@code -Dbench.quick=true} shortens the run.
  */
 public final class BenchMain {
@@ -38,7 +39,10 @@ public final class BenchMain {
             report.append(IndexLookupBench.table(IndexLookupBench.run(quick ? 3 : 8))).append("\n\n");
         }
         if (suites.contains("kafka")) {
-            report.append(KafkaThroughputBench.run(quick ? 4 : 10)).append("\n");
+            report.append(KafkaThroughputBench.run(quick ? 4 : 10)).append("\n\n");
+        }
+        if (suites.contains("e2e")) {
+            report.append(SideBySideBench.run(quick ? 4 : 10)).append("\n");
         }
         System.out.println();
         System.out.println(report);

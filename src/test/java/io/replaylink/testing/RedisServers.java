@@ -52,7 +52,7 @@ public final class RedisServers {
         throw new AssertionError(name + " not found: run scripts/test, which installs Debian's redis-server");
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {

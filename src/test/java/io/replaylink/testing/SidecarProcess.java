@@ -66,6 +66,10 @@ public final class SidecarProcess implements AutoCloseable {
         return n;
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     public int port() {
         return port;
     }
