@@ -40,15 +40,32 @@ public final class Forwarder {
         this.metrics = metrics;
     }
 
-    public record Delivery(Future<Void> accepted, Future<Void> settled) {
+    /**
+     * @param accepted every sink (that was asked) took the envelope
+     * @param settled  every sink is done with it
+     * @param perSink  per sink, in config order, whether it took it; null for a sink that was skipped
+     */
+    public record Delivery(Future<Void> accepted, Future<Void> settled, List<Future<Void>> perSink) {
     }
 
     public Delivery forward(long projectId, Envelope envelope, Map<String, String> forwardHeaders, Context context) {
+        return forward(projectId, envelope, forwardHeaders, context, java.util.Set.of());
+    }
+
+    /** As {@link #forward(long, Envelope, Map, Context)}, skipping the sinks (by index) that already took it. */
+    public Delivery forward(long projectId, Envelope envelope, Map<String, String> forwardHeaders, Context context,
+                            java.util.Set<Integer> skip) {
         ByteBuf body = EnvelopeWriter.write(envelope, ByteBufAllocator.DEFAULT);
         ForwardedEnvelope outgoing = new ForwardedEnvelope(projectId, envelope, body, forwardHeaders);
         List<Future<Void>> settled = new ArrayList<>(sinks.size());
         List<Future<Void>> accepted = new ArrayList<>(sinks.size());
-        for (NamedPlugin<EnvelopeSink> sink : sinks) {
+        List<Future<Void>> perSink = new ArrayList<>(sinks.size());
+        for (int index = 0; index < sinks.size(); index++) {
+            NamedPlugin<EnvelopeSink> sink = sinks.get(index);
+            if (skip.contains(index)) {
+                perSink.add(null);
+                continue;
+            }
             long started = System.nanoTime();
             CompletionStage<Void> stage;
             try {
@@ -64,8 +81,10 @@ public final class Forwarder {
             done.onComplete(ar -> metrics.sinkSend(sink.name(), ar.succeeded() ? "ok" : outcomeLabel(ar.cause()),
                     started));
             settled.add(done);
-            accepted.add(done.timeout(timeoutMs, TimeUnit.MILLISECONDS)
-                    .recover(e -> Future.failedFuture(new SinkFailure(sink.name(), e))));
+            Future<Void> took = done.timeout(timeoutMs, TimeUnit.MILLISECONDS)
+                    .recover(e -> Future.failedFuture(new SinkFailure(sink.name(), e)));
+            accepted.add(took);
+            perSink.add(took);
         }
         Promise<Void> allSettled = Promise.promise();
         Future.join(settled).onComplete(ar -> {
@@ -83,7 +102,7 @@ public final class Forwarder {
             }
             return Future.failedFuture(ar.cause());
         });
-        return new Delivery(allAccepted, allSettled.future());
+        return new Delivery(allAccepted, allSettled.future(), perSink);
     }
 
     /** Hands an event_link message to every sink; best effort, counted per sink (no client waits for it). */

@@ -210,6 +210,32 @@ class DeliveryFaultTest {
     }
 
     @Test
+    void oneSinksOutageDoesNotMultiplyCopiesInTheOthers(@TempDir Path dir) throws Exception {
+        upstream.drain();
+        long t0 = System.currentTimeMillis();
+        upstream.respondWith(c -> System.currentTimeMillis() - t0 < 2500 ? Answer.status(503) : Answer.ok());
+        String collect = "fault-" + UUID.randomUUID();
+        try (TestSidecar sidecar = TestSidecar.start(spoolConfig(dir, httpSink()
+                + "\n  - {name: test-collect, config: {id: " + collect + "}}", ""))) {
+            Load load = load(sidecar::port, 50, 2, 10, () -> { });
+            assertThat(load.accepted()).hasSize(50);
+            Map<String, Integer> received = awaitUpstream(load.accepted(), new HashMap<>(), 60);
+            assertDelivered("http sink down 2.5 s, second sink up", load, received, 50);
+            Map<String, Integer> copies = new HashMap<>();
+            List<byte[]> collected = new java.util.ArrayList<>();
+            io.replaylink.testing.CollectingSinkProvider.get(collect).envelopes().drainTo(collected);
+            for (byte[] e : collected) {
+                Matcher m = EVENT_ID.matcher(new String(e, StandardCharsets.UTF_8));
+                if (m.find()) {
+                    copies.merge(m.group(1), 1, Integer::sum);
+                }
+            }
+            assertThat(copies.keySet()).containsAll(load.accepted());
+            assertThat(copies.values()).as("the healthy sink got each envelope once").allMatch(n -> n == 1);
+        }
+    }
+
+    @Test
     void fullSpoolAnswers503AndLosesNothing(@TempDir Path dir) throws Exception {
         upstream.drain();
         upstream.respondWith(c -> Answer.status(503));

@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * Delivers spooled envelopes to the sinks: reads them from the {@link Spool} in order, at most {@code window} at a
- * time, hands each to the {@link Forwarder} and acknowledges it once every sink took it. A failure is retried with
+ * time, hands each to the {@link Forwarder} and acknowledges it once every sink took it; a retry goes only to the
+ * sinks that have not taken it yet, so one sink's outage does not multiply copies in the others. A failure is retried with
  * exponential backoff (up to 30 s, or an upstream rate limit's Retry-After) until it succeeds; only a final refusal by an upstream
  * (a 4xx other than 429) drops the record, counted. Runs on one Vert.x context.
  */
@@ -77,13 +78,13 @@ public final class SpoolDelivery {
             for (Spool.Entry e : entries) {
                 inFlight++;
                 try {
-                    deliver(e, 0);
+                    deliver(e, 0, new java.util.HashSet<>());
                 } catch (RuntimeException ex) {
                     LOG.log(Level.ERROR, "spool: delivery failed unexpectedly, retried later", ex);
                     inFlight--;
                     vertx.setTimer(1000, t -> {
                         inFlight++;
-                        deliver(e, 1);
+                        deliver(e, 1, new java.util.HashSet<>());
                     });
                 }
             }
@@ -93,7 +94,8 @@ public final class SpoolDelivery {
         });
     }
 
-    private void deliver(Spool.Entry entry, int attempt) {
+    /** {@code done}: the sinks (by index) that took this record already; a retry goes to the others only. */
+    private void deliver(Spool.Entry entry, int attempt, java.util.Set<Integer> done) {
         if (stopped) {
             inFlight--;
             return;
@@ -108,13 +110,19 @@ public final class SpoolDelivery {
             return;
         }
         Forwarder.Delivery d = forwarder.forward(entry.record().projectId(), envelope,
-                entry.record().forwardHeaders(), context);
+                entry.record().forwardHeaders(), context, done);
         d.settled().onComplete(ar -> envelope.release());
         d.accepted().onComplete(ar -> {
             if (ar.succeeded()) {
                 metrics.spoolDelivery("delivered");
                 finish(entry);
                 return;
+            }
+            for (int i = 0; i < d.perSink().size(); i++) {
+                Future<Void> took = d.perSink().get(i);
+                if (took != null && took.succeeded()) {
+                    done.add(i);
+                }
             }
             Throwable cause = ar.cause() instanceof Forwarder.SinkFailure f ? f.getCause() : ar.cause();
             if (cause instanceof SinkRejectedException) {
@@ -128,7 +136,7 @@ public final class SpoolDelivery {
                 backoff = Math.max(backoff, Math.min(300_000, u.retryAfter().toMillis()));
             }
             metrics.spoolDelivery("retry");
-            vertx.setTimer(backoff, t -> deliver(entry, attempt + 1));
+            vertx.setTimer(backoff, t -> deliver(entry, attempt + 1, done));
         });
     }
 
