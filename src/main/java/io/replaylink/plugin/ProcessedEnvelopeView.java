@@ -19,7 +19,8 @@ import java.util.Optional;
 /**
  * The SPI's mutable view of an {@link Envelope}. Changes are recorded as new header records and payload buffers;
  * {@link #finish()} builds the resulting envelope and releases what it no longer uses. After that every mutation
- * throws, so a processor that completes late cannot race the forwarder.
+ * throws, so a processor that completes late (on a thread of its own) cannot race the forwarder: mutations and
+ * finish() are serialised on the view.
  */
 final class ProcessedEnvelopeView implements ProcessedEnvelope {
     private final Envelope original;
@@ -60,7 +61,7 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
     }
 
     @Override
-    public void setHeader(String field, Object value) {
+    public synchronized void setHeader(String field, Object value) {
         checkOpen();
         header = header.with(field, value);
     }
@@ -81,7 +82,7 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
     }
 
     /** The envelope as the processors left it; releases dropped and replaced payloads. Called once. */
-    Envelope finish() {
+    synchronized Envelope finish() {
         finished = true;
         List<Item> kept = new ArrayList<>();
         boolean changed = header != original.header();
@@ -125,6 +126,12 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
 
         @Override
         public void setHeader(String field, Object value) {
+            synchronized (ProcessedEnvelopeView.this) {
+                setItemHeader(field, value);
+            }
+        }
+
+        private void setItemHeader(String field, Object value) {
             checkOpen();
             if ("type".equals(field) || "length".equals(field)) {
                 throw new IllegalArgumentException("`" + field + "` is maintained by the host");
@@ -141,6 +148,12 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
 
         @Override
         public void setPayload(byte[] payload) {
+            synchronized (ProcessedEnvelopeView.this) {
+                replacePayload(payload);
+            }
+        }
+
+        private void replacePayload(byte[] payload) {
             checkOpen();
             current.payload().release();
             ItemHeader h = current.header().raw() == null ? current.header()
@@ -150,10 +163,12 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
 
         @Override
         public void drop(String reason) {
-            checkOpen();
-            if (!dropped) {
-                dropped = true;
-                drops.merge(reason == null ? "unspecified" : reason, 1, Integer::sum);
+            synchronized (ProcessedEnvelopeView.this) {
+                checkOpen();
+                if (!dropped) {
+                    dropped = true;
+                    drops.merge(reason == null ? "unspecified" : reason, 1, Integer::sum);
+                }
             }
         }
     }

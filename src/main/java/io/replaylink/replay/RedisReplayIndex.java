@@ -98,7 +98,7 @@ final class RedisReplayIndex implements ReplayIndex {
     private final ClientResources resources;
     private final RedisClient standalone;
     private final RedisClusterClient cluster;
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Object flushKey = new Object();
     private final Object batchKey = new Object();
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
@@ -367,7 +367,10 @@ final class RedisReplayIndex implements ReplayIndex {
         return result;
     }
 
-    /** Flushes at the end of the current event-loop task, once for everything issued meanwhile. */
+    /**
+     * Flushes at the end of the current event-loop task, once for everything that loop issued meanwhile; each event
+     * loop keeps its own flag, so a busy loop never delays another loop's commands.
+     */
     private void scheduleFlush() {
         StatefulConnection<String, String> conn = connection;
         if (!redis.batchFlush() || conn == null) {
@@ -378,9 +381,15 @@ final class RedisReplayIndex implements ReplayIndex {
             conn.flushCommands();
             return;
         }
-        if (flushScheduled.compareAndSet(false, true)) {
+        AtomicBoolean scheduled = context.get(flushKey);
+        if (scheduled == null) {
+            scheduled = new AtomicBoolean();
+            context.put(flushKey, scheduled);
+        }
+        if (scheduled.compareAndSet(false, true)) {
+            AtomicBoolean flag = scheduled;
             context.runOnContext(v -> {
-                flushScheduled.set(false);
+                flag.set(false);
                 conn.flushCommands();
             });
         }

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * ReplayLink with processing off writing the same Kafka; and nginx (Debian's package) proxying to a capturing
  * upstream, the physical reference for HTTP forwarding here. Each gets the same open-loop stream at rising rates
  * (a sweep) until p99 passes 20 ms or a request fails; the highest clean rate is reported, then latency, CPU time
- * per envelope and RSS at half the pass-through's highest rate. Run by {@code scripts/bench e2e}.
+ * per envelope and RSS at half the pass-through's highest rate. Each system is warmed up first (three steps' time at
+ * 1,000/s), because the JVM's compiler needs tens of thousands of requests to settle. Run by {@code scripts/bench e2e}.
  */
 public final class SideBySideBench {
     private SideBySideBench() {
@@ -74,7 +75,9 @@ public final class SideBySideBench {
                     pid = sidecar.pid();
                 }
                 try {
-                    sweep(vertx, port, 500, stepSeconds);
+                    // the JIT takes tens of thousands of requests to settle (CPU per request fell from 1.1 ms to
+                    // 0.15 ms over the first 30,000 in a sequential test): warm up well before measuring
+                    sweep(vertx, port, 1000, 3 * stepSeconds);
                     double rate = 1000;
                     while (true) {
                         Step step = sweep(vertx, port, rate, stepSeconds);
