@@ -80,7 +80,8 @@ final class ContentDecoding {
         }
         Decompression d;
         try {
-            d = new Decompression(open(encoding, new ByteBufInputStream(body.duplicate())), limit, budget);
+            ByteBufInputStream raw = new ByteBufInputStream(body.duplicate());
+            d = new Decompression(open(encoding, raw), raw, limit, budget);
         } catch (IOException e) {
             return Future.failedFuture(corrupt(encoding, e));
         }
@@ -136,20 +137,26 @@ final class ContentDecoding {
 
     private static final class Decompression {
         final InputStream in;
+        final ByteBufInputStream raw;
         final long limit;
         final InflightBudget.Reservation reservation;
         final CompositeByteBuf out = Unpooled.compositeBuffer(Integer.MAX_VALUE);
 
-        Decompression(InputStream in, long limit, InflightBudget.Reservation budget) {
+        Decompression(InputStream in, ByteBufInputStream raw, long limit, InflightBudget.Reservation budget) {
             this.in = in;
+            this.raw = raw;
             this.limit = limit;
             this.reservation = budget;
         }
 
-        /** Decodes up to {@code budget} more bytes; true when the input is finished. */
+        /**
+         * Decodes up to {@code budget} more output bytes, or until as much input was consumed (input that yields
+         * nothing, such as empty gzip members, must not keep the event loop busy either); true when finished.
+         */
         boolean run(long budget) throws IOException {
             long produced = 0;
-            while (produced < budget) {
+            long consumedAtStart = raw.readBytes();
+            while (produced < budget && raw.readBytes() - consumedAtStart < budget) {
                 ByteBuf chunk = Unpooled.buffer(CHUNK, CHUNK);
                 boolean eof = false;
                 while (chunk.isWritable()) {
