@@ -65,21 +65,18 @@ public final class EventFactsReader {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
-            if (("replay".equals(name) || "trace".equals(name)) && v == JsonToken.START_OBJECT) {
-                String wanted = "replay".equals(name) ? "replay_id" : "trace_id";
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String key = p.currentName();
-                    JsonToken t = p.nextToken();
-                    if (wanted.equals(key) && t == JsonToken.VALUE_STRING) {
-                        if ("replay".equals(name)) {
-                            b.contextReplayId = p.getText();
-                        } else {
-                            b.contextTraceId = p.getText();
-                        }
-                    } else {
-                        p.skipChildren();
+            if ("replay".equals(name) && v == JsonToken.START_OBJECT) {
+                stringFields(p, (k, text) -> {
+                    if ("replay_id".equals(k)) {
+                        b.contextReplayId = text;
                     }
-                }
+                });
+            } else if ("trace".equals(name) && v == JsonToken.START_OBJECT) {
+                stringFields(p, (k, text) -> {
+                    if ("trace_id".equals(k)) {
+                        b.contextTraceId = text;
+                    }
+                });
             } else {
                 p.skipChildren();
             }
@@ -87,22 +84,15 @@ public final class EventFactsReader {
     }
 
     private static void readTags(JsonParser p, JsonToken value, Builder b) throws IOException {
-        if (value == JsonToken.START_OBJECT) {
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String key = p.currentName();
-                JsonToken t = p.nextToken();
-                if ("replayId".equals(key) && t == JsonToken.VALUE_STRING) {
-                    b.tagReplayId = p.getText();
-                } else {
-                    p.skipChildren();
-                }
+        PairConsumer tag = (k, v) -> {
+            if ("replayId".equals(k)) {
+                b.tagReplayId = v;
             }
+        };
+        if (value == JsonToken.START_OBJECT) {
+            stringFields(p, tag);
         } else if (value == JsonToken.START_ARRAY) {
-            readPairs(p, (k, v) -> {
-                if ("replayId".equals(k)) {
-                    b.tagReplayId = v;
-                }
-            });
+            readPairs(p, tag);
         } else {
             p.skipChildren();
         }
@@ -119,17 +109,21 @@ public final class EventFactsReader {
             if (!"headers".equals(name)) {
                 p.skipChildren();
             } else if (v == JsonToken.START_OBJECT) {
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String header = p.currentName();
-                    JsonToken t = p.nextToken();
-                    if (t == JsonToken.VALUE_STRING) {
-                        header(b, header, p.getText());
-                    } else {
-                        p.skipChildren();
-                    }
-                }
+                stringFields(p, (k, text) -> header(b, k, text));
             } else if (v == JsonToken.START_ARRAY) {
-                readPairs(p, (k, val) -> header(b, k, val));
+                readPairs(p, (k, text) -> header(b, k, text));
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    /** The string-valued fields of the object the parser stands in; other values are skipped. */
+    private static void stringFields(JsonParser p, PairConsumer consumer) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            if (p.nextToken() == JsonToken.VALUE_STRING) {
+                consumer.accept(key, p.getText());
             } else {
                 p.skipChildren();
             }
