@@ -6,7 +6,6 @@ import io.replaylink.testing.Envelopes;
 import io.replaylink.testing.KafkaBroker;
 import io.replaylink.testing.SidecarProcess;
 import io.replaylink.testing.TestSidecar;
-import io.vertx.core.Vertx;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -48,21 +47,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DeliveryFaultTest {
     static final Pattern EVENT_ID = Pattern.compile("\"event_id\":\"([0-9a-f]{32})\"");
-    static Vertx vertx;
     static CapturingUpstream upstream;
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
-        upstream = CapturingUpstream.start(vertx);
+        upstream = CapturingUpstream.start();
     }
 
     @AfterAll
     static void stop() {
         upstream.close();
-        vertx.close().await();
     }
 
     /** What a load run saw: event ids answered 200, and the other answers by kind. */

@@ -3,7 +3,6 @@ package io.replaylink.forward;
 import io.replaylink.testing.CapturingUpstream;
 import io.replaylink.testing.CapturingUpstream.Answer;
 import io.replaylink.testing.TestSidecar;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The http sink against a real upstream that fails, rate-limits, stalls or is gone. */
 class HttpSinkTest {
-    static Vertx vertx;
     static CapturingUpstream upstream;
 
     static final byte[] ENVELOPE = ("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n"
@@ -33,14 +31,12 @@ class HttpSinkTest {
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
-        upstream = CapturingUpstream.start(vertx);
+        upstream = CapturingUpstream.start();
     }
 
     @AfterAll
     static void stop() {
         upstream.close();
-        vertx.close().await();
     }
 
     @BeforeEach

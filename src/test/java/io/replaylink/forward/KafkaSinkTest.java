@@ -4,6 +4,7 @@ import io.replaylink.testing.CollectingSinkProvider;
 import io.replaylink.testing.Envelopes;
 import io.replaylink.testing.KafkaBroker;
 import io.replaylink.testing.Msgpack;
+import io.replaylink.testing.SentrySdk;
 import io.replaylink.testing.TestSidecar;
 import io.sentry.Attachment;
 import io.sentry.Hint;
@@ -61,12 +62,7 @@ class KafkaSinkTest {
                     config: {id: %s}
                 """.formatted(broker.bootstrap(), suffix, suffix, suffix, suffix, suffix, suffix, suffix, collectId));
         forwarded = CollectingSinkProvider.get(collectId);
-        Sentry.init(options -> {
-            options.setDsn(sidecar.dsn(1));
-            options.setTracesSampleRate(1.0);
-            options.setSendClientReports(false);
-            options.setEnableUncaughtExceptionHandler(false);
-        });
+        SentrySdk.init(sidecar.dsn(1));
     }
 
     @AfterAll

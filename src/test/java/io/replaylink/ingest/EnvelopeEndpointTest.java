@@ -5,7 +5,6 @@ import com.aayushatharva.brotli4j.encoder.Encoder;
 import com.github.luben.zstd.Zstd;
 import io.replaylink.testing.CapturingUpstream;
 import io.replaylink.testing.TestSidecar;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,7 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The envelope endpoint, black box: a real sidecar, a real upstream, real HTTP. */
 class EnvelopeEndpointTest {
-    static Vertx vertx;
     static CapturingUpstream upstream;
     static TestSidecar sidecar;
 
@@ -41,8 +39,7 @@ class EnvelopeEndpointTest {
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
-        upstream = CapturingUpstream.start(vertx);
+        upstream = CapturingUpstream.start();
         sidecar = TestSidecar.start(TestSidecar.httpConfig(upstream.url(), """
                 limits: {max_request_size: 64KiB, max_envelope_size: 256KiB}
                 """));
@@ -52,7 +49,6 @@ class EnvelopeEndpointTest {
     static void stop() {
         sidecar.close();
         upstream.close();
-        vertx.close().await();
     }
 
     @BeforeEach

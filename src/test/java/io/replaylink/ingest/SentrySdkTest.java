@@ -1,6 +1,7 @@
 package io.replaylink.ingest;
 
 import io.replaylink.testing.CapturingUpstream;
+import io.replaylink.testing.SentrySdk;
 import io.replaylink.testing.TestSidecar;
 import io.sentry.Attachment;
 import io.sentry.Hint;
@@ -78,14 +79,7 @@ class SentrySdkTest {
 
     @Test
     void errorTransactionAndAttachmentArriveByteForByte() throws Exception {
-        Sentry.init(options -> {
-            options.setDsn("http://" + KEY + "@127.0.0.1:" + recorder.actualPort() + "/1");
-            options.setTracesSampleRate(1.0);
-            options.setRelease("replaylink-test@1.0.0");
-            options.setEnvironment("test");
-            options.setSendClientReports(false);
-            options.setEnableUncaughtExceptionHandler(false);
-        });
+        SentrySdk.init("http://" + KEY + "@127.0.0.1:" + recorder.actualPort() + "/1");
         ITransaction tx = Sentry.startTransaction("GET /checkout", "http.server");
         tx.startChild("db.query", "select 1").finish();
         Sentry.captureException(new IllegalStateException("payment failed"),

@@ -2,7 +2,6 @@ package io.replaylink.ingest;
 
 import io.replaylink.testing.CapturingUpstream;
 import io.replaylink.testing.TestSidecar;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +17,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The legacy store endpoint: a JSON event (plain, base64, base64 of zlib) becomes an envelope with one item. */
 class StoreEndpointTest {
-    static Vertx vertx;
     static CapturingUpstream upstream;
     static TestSidecar sidecar;
 
@@ -27,8 +25,7 @@ class StoreEndpointTest {
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
-        upstream = CapturingUpstream.start(vertx);
+        upstream = CapturingUpstream.start();
         sidecar = TestSidecar.start(TestSidecar.httpConfig(upstream.url(), ""));
     }
 
@@ -36,7 +33,6 @@ class StoreEndpointTest {
     static void stop() {
         sidecar.close();
         upstream.close();
-        vertx.close().await();
     }
 
     static String expectedEnvelope(String type, String json) {

@@ -3,7 +3,6 @@ package io.replaylink.plugin;
 import io.replaylink.config.ConfigException;
 import io.replaylink.testing.CapturingUpstream;
 import io.replaylink.testing.TestSidecar;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * found by ServiceLoader, configured by name, and runs in config order; broken plugins never lose an envelope.
  */
 class ProcessorPluginTest {
-    static Vertx vertx;
     static CapturingUpstream upstream;
 
     static final byte[] ENVELOPE = ("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{}\n"
@@ -29,14 +27,12 @@ class ProcessorPluginTest {
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
-        upstream = CapturingUpstream.start(vertx);
+        upstream = CapturingUpstream.start();
     }
 
     @AfterAll
     static void stop() {
         upstream.close();
-        vertx.close().await();
     }
 
     @Test

@@ -4,10 +4,10 @@ import io.replaylink.spi.ReplayLinkMessage;
 import io.replaylink.testing.CapturingUpstream;
 import io.replaylink.testing.CollectingSinkProvider;
 import io.replaylink.testing.Envelopes;
+import io.replaylink.testing.SentrySdk;
 import io.replaylink.testing.TestSidecar;
 import io.sentry.Sentry;
 import io.sentry.protocol.SentryId;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,15 +26,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * to the browser's replay in every case the contract names.
  */
 class SentrySdkLinkingTest {
-    static Vertx vertx;
     static CapturingUpstream upstream;
     static TestSidecar sidecar;
     static CollectingSinkProvider.Collected links;
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
-        upstream = CapturingUpstream.start(vertx);
+        upstream = CapturingUpstream.start();
         String sinkId = "sdk-" + Envelopes.id();
         sidecar = TestSidecar.start("""
                 server: {port: 0}
@@ -46,12 +44,7 @@ class SentrySdkLinkingTest {
                   - {name: test-collect, config: {id: %s}}
                 """.formatted(upstream.url(), sinkId));
         links = CollectingSinkProvider.get(sinkId);
-        Sentry.init(options -> {
-            options.setDsn(sidecar.dsn(1));
-            options.setTracesSampleRate(1.0);
-            options.setSendClientReports(false);
-            options.setEnableUncaughtExceptionHandler(false);
-        });
+        SentrySdk.init(sidecar.dsn(1));
     }
 
     @AfterAll
@@ -59,7 +52,6 @@ class SentrySdkLinkingTest {
         Sentry.close();
         sidecar.close();
         upstream.close();
-        vertx.close().await();
     }
 
     @BeforeEach

@@ -48,16 +48,27 @@ public final class CapturingUpstream implements AutoCloseable {
     private final Vertx vertx;
     private final HttpServer server;
     private volatile Function<Captured, Answer> responder = c -> Answer.ok();
+    private final boolean ownsVertx;
 
-    private CapturingUpstream(Vertx vertx, HttpServer server) {
+    private CapturingUpstream(Vertx vertx, HttpServer server, boolean ownsVertx) {
         this.vertx = vertx;
         this.server = server;
+        this.ownsVertx = ownsVertx;
+    }
+
+    /** An upstream on a Vert.x runtime of its own, closed with it. */
+    public static CapturingUpstream start() {
+        return start(Vertx.vertx(), true);
     }
 
     public static CapturingUpstream start(Vertx vertx) {
+        return start(vertx, false);
+    }
+
+    private static CapturingUpstream start(Vertx vertx, boolean ownsVertx) {
         CapturingUpstream[] self = new CapturingUpstream[1];
         HttpServer server = vertx.createHttpServer();
-        self[0] = new CapturingUpstream(vertx, server);
+        self[0] = new CapturingUpstream(vertx, server, ownsVertx);
         server.requestHandler(req -> self[0].handle(req));
         server.listen(0, "127.0.0.1").await();
         return self[0];
@@ -112,5 +123,8 @@ public final class CapturingUpstream implements AutoCloseable {
     @Override
     public void close() {
         server.close().await();
+        if (ownsVertx) {
+            vertx.close().await();
+        }
     }
 }
