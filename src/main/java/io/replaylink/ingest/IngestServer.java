@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  */
 public final class IngestServer {
     private static final Pattern INGEST = Pattern.compile("/api/([^/]+)/(envelope|store)/?");
+    private static final Pattern SLASHES = Pattern.compile("/{2,}");
 
     private final Vertx vertx;
     private final ReplayLinkConfig config;
@@ -66,7 +67,8 @@ public final class IngestServer {
     }
 
     private void route(HttpServerRequest request) {
-        String path = request.path().replaceAll("/{2,}", "/");
+        String raw = request.path();
+        String path = raw.contains("//") ? SLASHES.matcher(raw).replaceAll("/") : raw;
         if (path.startsWith("/api/") && request.method() == HttpMethod.OPTIONS) {
             Cors.preflight(request.response());
             return;

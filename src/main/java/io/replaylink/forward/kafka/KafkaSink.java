@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * beyond that, or while the producer's queue is full, the client is told to retry.
  */
 final class KafkaSink implements EnvelopeSink {
+    private static final java.time.format.DateTimeFormatter OUTCOME_TIME = java.time.format.DateTimeFormatter
+            .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
     private final String name;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaTopics topics;
@@ -84,8 +86,7 @@ final class KafkaSink implements EnvelopeSink {
     /** Relay's outcome message (JSON, {@code TrackRawOutcome}) on the {@code outcomes} topic, no key. */
     @Override
     public CompletionStage<Void> sendOutcome(OutcomeMessage o) {
-        String json = "{\"timestamp\":\"" + java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
-                .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.ofEpochSecond(o.timestampSeconds()))
+        String json = "{\"timestamp\":\"" + OUTCOME_TIME.format(java.time.Instant.ofEpochSecond(o.timestampSeconds()))
                 + "\",\"org_id\":" + organizationId + ",\"project_id\":" + o.projectId() + ",\"key_id\":null,"
                 + "\"outcome\":" + o.outcome() + ",\"reason\":" + quote(o.reason()) + ",\"event_id\":"
                 + quote(o.eventId()) + ",\"remote_addr\":" + quote(o.remoteAddr()) + ",\"source\":null,"

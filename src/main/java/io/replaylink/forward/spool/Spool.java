@@ -134,10 +134,12 @@ public final class Spool implements AutoCloseable {
         return oldestUnackedMillis;
     }
 
-    /** Appends a record; completes once written (and forced, with {@code fsync: always}). */
+    /**
+     * Appends a record; completes once written (and forced, with {@code fsync: always}). The record is encoded on
+     * the spool's thread, not the caller's.
+     */
     public CompletableFuture<Void> append(SpoolRecord record) {
-        byte[] body = record.encode();
-        int size = FRAME + body.length;
+        int size = FRAME + record.encodedSize();
         if (unackedBytes.addAndGet(size) > maxBytes) {
             unackedBytes.addAndGet(-size);
             return CompletableFuture.failedFuture(new SpoolFullException(maxBytes));
@@ -146,7 +148,7 @@ public final class Spool implements AutoCloseable {
         try {
             io.execute(() -> {
                 try {
-                    write(body);
+                    write(record.encode());
                     records.incrementAndGet();
                     if (fsync == Fsync.ALWAYS) {
                         awaitingForce.add(done);

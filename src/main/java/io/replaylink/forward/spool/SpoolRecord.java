@@ -15,8 +15,18 @@ import java.util.Map;
  */
 public record SpoolRecord(long projectId, long receivedAtMillis, Map<String, String> forwardHeaders, byte[] envelope) {
 
+    /** The size {@link #encode()} produces, without encoding. */
+    public int encodedSize() {
+        int size = 8 + 8 + 2 + 4 + envelope.length;
+        for (Map.Entry<String, String> h : forwardHeaders.entrySet()) {
+            size += 8 + h.getKey().getBytes(StandardCharsets.UTF_8).length
+                    + h.getValue().getBytes(StandardCharsets.UTF_8).length;
+        }
+        return size;
+    }
+
     public byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(envelope.length + 256);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(encodedSize());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeLong(projectId);
             out.writeLong(receivedAtMillis);
