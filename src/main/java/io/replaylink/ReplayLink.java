@@ -5,6 +5,7 @@ import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.forward.Forwarder;
 import io.replaylink.forward.spool.Spool;
 import io.replaylink.forward.spool.SpoolDelivery;
+import io.replaylink.ingest.IngestLoop;
 import io.replaylink.ingest.IngestServer;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader;
@@ -34,18 +35,23 @@ public final class ReplayLink {
     private final Spool spool;
     private final SpoolDelivery delivery;
     private final IngestServer server;
+    private final IngestLoop ingestLoop;
     private int port;
 
     private ReplayLink(Vertx vertx, ReplayLinkConfig config, Map<String, String> env) {
         this.vertx = vertx;
         this.config = config;
         this.metrics = new Metrics();
-        Map<Class<?>, Object> services = Map.of(Vertx.class, vertx, Metrics.class, metrics);
+        // one event loop serves every ingest connection; network clients that can share it (the Redis index) run
+        // their channels on it too, so a request, its index lookups and their answers never change threads
+        this.ingestLoop = new IngestLoop(((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext());
+        Map<Class<?>, Object> services = Map.of(Vertx.class, vertx, Metrics.class, metrics, IngestLoop.class,
+                ingestLoop);
         PluginLoader base = new PluginLoader(ReplayLink.class.getClassLoader(), env, services);
         this.forwarder = new Forwarder(base.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
         this.index = base.index(config.index());
         PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env, Map.of(Vertx.class, vertx,
-                Metrics.class, metrics, ReplayIndex.class, index, LinkEmitter.class, (LinkEmitter) forwarder::emitLink,
+                Metrics.class, metrics, IngestLoop.class, ingestLoop, ReplayIndex.class, index, LinkEmitter.class, (LinkEmitter) forwarder::emitLink,
                 OutcomeEmitter.class, (OutcomeEmitter) forwarder::emitOutcome));
         this.processors = new ProcessorChain(loader.processors(config.processors()),
                 config.server().processorTimeoutMs(), metrics);
@@ -59,7 +65,7 @@ public final class ReplayLink {
             this.spool = null;
             this.delivery = null;
         }
-        this.server = new IngestServer(vertx, config, parser, processors, forwarder, metrics, spool,
+        this.server = new IngestServer(vertx, ingestLoop.context(), config, parser, processors, forwarder, metrics, spool,
                 delivery == null ? () -> { } : delivery::wake);
     }
 

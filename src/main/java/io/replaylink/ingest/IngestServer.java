@@ -6,7 +6,9 @@ import io.replaylink.forward.Forwarder;
 import io.replaylink.forward.spool.Spool;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.ProcessorChain;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -29,15 +31,17 @@ public final class IngestServer {
     private static final Pattern SLASHES = Pattern.compile("/{2,}");
 
     private final Vertx vertx;
+    private final Context context;
     private final ReplayLinkConfig config;
     private final Metrics metrics;
     private final IngestEndpoint endpoint;
-    private HttpServer server;
+    private volatile HttpServer server;
     private volatile boolean draining;
 
-    public IngestServer(Vertx vertx, ReplayLinkConfig config, EnvelopeParser parser, ProcessorChain processors,
+    public IngestServer(Vertx vertx, Context context, ReplayLinkConfig config, EnvelopeParser parser, ProcessorChain processors,
                         Forwarder forwarder, Metrics metrics, Spool spool, Runnable spooled) {
         this.vertx = vertx;
+        this.context = context;
         this.config = config;
         this.metrics = metrics;
         this.endpoint = new IngestEndpoint(vertx, config, parser, processors, forwarder, metrics,
@@ -55,8 +59,13 @@ public final class IngestServer {
                 .setHandle100ContinueAutomatically(true)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(64 * 1024);
-        server = vertx.createHttpServer(options).requestHandler(this::route);
-        return server.listen().map(HttpServer::actualPort);
+        // listening from the context puts every connection on its event loop
+        Promise<Integer> port = Promise.promise();
+        context.runOnContext(v -> {
+            server = vertx.createHttpServer(options).requestHandler(this::route);
+            server.listen().map(HttpServer::actualPort).onComplete(port);
+        });
+        return port.future();
     }
 
     /** Stops taking requests, lets in-flight ones finish within the timeout. */

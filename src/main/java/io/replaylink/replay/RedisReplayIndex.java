@@ -104,10 +104,14 @@ final class RedisReplayIndex implements ReplayIndex {
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile boolean closed;
 
-    RedisReplayIndex(IndexSettings settings, RedisSettings redis) {
+    /** {@code sharedLoop}: the event loop lettuce's channels live on (the ingest loop), or null for lettuce's own. */
+    RedisReplayIndex(IndexSettings settings, RedisSettings redis, io.netty.channel.EventLoop sharedLoop) {
         this.settings = settings;
         this.redis = redis;
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        DefaultClientResources.Builder resourceBuilder = DefaultClientResources.builder().computationThreadPoolSize(1);
+        this.resources = (sharedLoop != null
+                ? resourceBuilder.eventLoopGroupProvider(new SharedEventLoopProvider(sharedLoop))
+                : resourceBuilder.ioThreadPoolSize(2)).build();
         SocketOptions socket = SocketOptions.builder().connectTimeout(Duration.ofMillis(redis.connectTimeoutMs()))
                 .keepAlive(true).build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(Duration.ofMillis(redis.commandTimeoutMs()));

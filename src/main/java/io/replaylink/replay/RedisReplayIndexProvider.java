@@ -1,6 +1,7 @@
 package io.replaylink.replay;
 
 import io.lettuce.core.RedisURI;
+import io.replaylink.ingest.IngestLoop;
 import io.replaylink.spi.PluginConfig;
 import io.replaylink.spi.PluginConfigException;
 import io.replaylink.spi.PluginContext;
@@ -44,6 +45,7 @@ public final class RedisReplayIndexProvider implements ReplayIndexProvider {
             throw new PluginConfigException(c.path() + ".uri", "not a Redis URI: " + uri + " (" + e.getMessage() + ")");
         }
         return new RedisReplayIndex(IndexSettings.from(c), new RedisReplayIndex.RedisSettings(uris, cluster,
-                commandTimeout, connectTimeout, c.bool("batch_flush", true)));
+                commandTimeout, connectTimeout, c.bool("batch_flush", true)),
+                context.hostService(IngestLoop.class).map(IngestLoop::eventLoop).orElse(null));
     }
 }

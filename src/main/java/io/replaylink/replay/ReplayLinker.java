@@ -297,7 +297,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        return f.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((value, error) -> {
+        return bounded(f.copy()).handle((value, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
                 metrics.indexOperation(op, cause instanceof TimeoutException ? "timeout" : "error", started);
@@ -306,6 +306,22 @@ public final class ReplayLinker implements EnvelopeProcessor {
             metrics.indexOperation(op, outcome.apply(value), started);
             return value;
         });
+    }
+
+    /**
+     * Fails {@code f} with a {@link TimeoutException} after the lookup timeout. On an event loop the timer is that
+     * loop's (a queue entry on the same thread); {@code orTimeout} would hand every call to the JDK's delay-scheduler
+     * thread and back.
+     */
+    private <T> CompletableFuture<T> bounded(CompletableFuture<T> f) {
+        Context context = Vertx.currentContext();
+        if (context == null || f.isDone()) {
+            return f.isDone() ? f : f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        Vertx vertx = context.owner();
+        long timer = vertx.setTimer(timeoutMs, id -> f.completeExceptionally(new TimeoutException()));
+        f.whenComplete((value, error) -> vertx.cancelTimer(timer));
+        return f;
     }
 
     /** Continues on the caller's event loop (index callbacks arrive on the client's I/O threads). */

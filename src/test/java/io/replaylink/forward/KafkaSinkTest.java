@@ -258,6 +258,55 @@ class KafkaSinkTest {
         }
     }
 
+    /**
+     * Sends run on the event loop and never wait: a record for a topic whose metadata the producer has not loaded
+     * yet is refused at once by the producer (max.block.ms=0) and offered again on a timer until it is delivered.
+     */
+    @Test
+    void aSendNeverBlocksAndRetriesUntilTheTopicsMetadataIsLoaded() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        String topic = "fresh-" + UUID.randomUUID().toString().substring(0, 8);
+        io.replaylink.spi.EnvelopeSink sink = new io.replaylink.forward.kafka.KafkaSinkProvider().create(
+                io.replaylink.testing.PluginContexts.of("kafka", "sinks[0].config", Map.of("bootstrap_servers",
+                        broker.bootstrap(), "topics", Map.of("replay_events", topic)),
+                        Map.of(io.vertx.core.Vertx.class, vertx)));
+        try {
+            String replayId = UUID.randomUUID().toString().replace("-", "");
+            java.util.concurrent.CompletableFuture<Long> callMicros = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Void> acked = new java.util.concurrent.CompletableFuture<>();
+            vertx.runOnContext(v -> {
+                long t0 = System.nanoTime();
+                sink.sendLink(new io.replaylink.spi.ReplayLinkMessage(1, replayId, Envelopes.id(),
+                        "{\"type\":\"event_link\"}".getBytes(StandardCharsets.UTF_8)))
+                        .whenComplete((r, e) -> {
+                            if (e != null) {
+                                acked.completeExceptionally(e);
+                            } else {
+                                acked.complete(null);
+                            }
+                        });
+                callMicros.complete((System.nanoTime() - t0) / 1000);
+            });
+            assertThat(callMicros.get(10, TimeUnit.SECONDS)).as("µs the event loop spent in send").isLessThan(50_000);
+            acked.get(20, TimeUnit.SECONDS);
+            List<ConsumerRecord<byte[], byte[]>> records = consume(topic, 1);
+            assertThat(records).hasSize(1);
+            assertThat(new String(records.get(0).value(), StandardCharsets.UTF_8)).contains("event_link");
+        } finally {
+            sink.shutdown().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aProducerSettingThatWouldBlockTheEventLoopIsRejected() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new io.replaylink.forward.kafka.KafkaSinkProvider()
+                        .create(io.replaylink.testing.PluginContexts.of("kafka", "sinks[0].config", Map.of(
+                                "bootstrap_servers", broker.bootstrap(), "producer", Map.of("max.block.ms", 2000)))))
+                .isInstanceOf(io.replaylink.spi.PluginConfigException.class)
+                .hasMessageContaining("sinks[0].config.producer.max.block.ms");
+    }
+
     static byte[] toBytes(List<Long> values) {
         byte[] b = new byte[values.size()];
         for (int i = 0; i < b.length; i++) {

@@ -8,6 +8,7 @@ import io.replaylink.testing.PluginContexts;
 import io.replaylink.testing.RedisServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,6 +51,44 @@ class RedisReplayIndexTest {
         }
         assertThat(index.connected()).as("connected to " + uri).isTrue();
         return index;
+    }
+
+    /**
+     * Given the host's ingest loop, lettuce runs its channel on it: a command issued on that loop completes on that
+     * loop's thread (with lettuce's own I/O threads it would complete on one of those, a wake-up each way).
+     */
+    @Test
+    void sharesTheIngestEventLoopWhenTheHostLendsIt() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        ReplayIndex index = null;
+        try {
+            io.vertx.core.Context loop = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
+            io.replaylink.ingest.IngestLoop ingest = new io.replaylink.ingest.IngestLoop(loop);
+            Map<String, Object> config = new HashMap<>(Map.of("uri", RedisServers.shared().uri(),
+                    "namespace", "loop-" + UUID.randomUUID().toString().substring(0, 8)));
+            RedisReplayIndex shared = (RedisReplayIndex) new RedisReplayIndexProvider().create(PluginContexts.of(
+                    "redis", "index.config", config, Map.of(io.replaylink.ingest.IngestLoop.class, ingest)));
+            index = shared;
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!shared.connected() && System.currentTimeMillis() < deadline) {
+                sleep(20);
+            }
+            java.util.concurrent.CompletableFuture<Boolean> onLoop = new java.util.concurrent.CompletableFuture<>();
+            loop.runOnContext(v -> shared.recordAndDrain(trace(), UUID.randomUUID().toString().replace("-", ""))
+                    .whenComplete((drained, error) -> {
+                        if (error != null) {
+                            onLoop.completeExceptionally(error);
+                        } else {
+                            onLoop.complete(ingest.eventLoop().inEventLoop());
+                        }
+                    }));
+            assertThat(onLoop.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            if (index != null) {
+                index.close();
+            }
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     static PluginContext context(Map<String, Object> config) {

@@ -11,6 +11,12 @@ public final class PluginContexts {
     }
 
     public static PluginContext of(String name, String path, Map<String, Object> config) {
+        return of(name, path, config, Map.of());
+    }
+
+    /** With host services ({@code hostService(type)} answers the entry whose key is {@code type}). */
+    public static PluginContext of(String name, String path, Map<String, Object> config,
+                                   Map<Class<?>, Object> services) {
         PluginConfig pluginConfig = new PluginConfig() {
             public Map<String, Object> asMap() {
                 return config;
@@ -27,6 +33,10 @@ public final class PluginContexts {
 
             public PluginConfig config() {
                 return pluginConfig;
+            }
+
+            public <T> java.util.Optional<T> hostService(Class<T> type) {
+                return java.util.Optional.ofNullable(services.get(type)).map(type::cast);
             }
         };
     }

@@ -6,10 +6,11 @@ import io.replaylink.spi.OutcomeMessage;
 import io.replaylink.spi.OutgoingEnvelope;
 import io.replaylink.spi.ReplayLinkMessage;
 import io.replaylink.spi.SinkUnavailableException;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import io.vertx.core.Context;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,42 +18,86 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One shared, idempotent Kafka producer writing {@link RelayKafkaMessages} for every envelope. {@link #send}
  * completes when the broker acknowledged every record of the envelope ({@code acks=all} by default), so an
  * envelope answered 200 is in Kafka. Bounded: at most {@code max_in_flight} envelopes wait for acknowledgements;
- * beyond that, or while the producer's queue is full, the client is told to retry.
+ * beyond that, or while the producer's buffer is full, the client is told to retry.
+ *
+ * <p>vertx-kafka-client creates and closes the producer, but records go to the kafka-clients producer it wraps,
+ * straight from the event loop: the wrapper's {@code send} hands each record to a worker thread first, and those
+ * hand-offs (a wake-up per record) cost more CPU than the send itself. Direct sends never block: the producer runs
+ * with {@code max.block.ms=0}, so a full buffer fails at once (the client retries) and a topic whose metadata is
+ * not loaded yet fails at once too; such records are sent again on a timer of this event loop until the delivery
+ * timeout. Metadata of every topic is loaded at start, on a worker thread.
  */
 final class KafkaSink implements EnvelopeSink {
+    private static final System.Logger LOG = System.getLogger(KafkaSink.class.getName());
     private static final java.time.format.DateTimeFormatter OUTCOME_TIME = java.time.format.DateTimeFormatter
             .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
+    private static final long METADATA_RETRY_MS = 20;
     private final String name;
+    private final Vertx vertx;
     private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> kafka;
     private final KafkaTopics topics;
     private final int maxInFlight;
     private final long organizationId;
     private final int retentionDays;
     private final int chunkSize;
+    private final long deliveryTimeoutMs;
     private final Metrics metrics;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     KafkaSink(String name, Vertx vertx, Map<String, String> producerConfig, KafkaTopics topics, int maxInFlight,
-              long organizationId, int retentionDays, int chunkSize, Metrics metrics) {
+              long organizationId, int retentionDays, int chunkSize, long deliveryTimeoutMs, Metrics metrics) {
         this.name = name;
+        this.vertx = vertx;
         this.producer = KafkaProducer.createShared(vertx, "replaylink-" + name, producerConfig);
+        this.kafka = producer.unwrap();
         this.topics = topics;
         this.maxInFlight = maxInFlight;
         this.organizationId = organizationId;
         this.retentionDays = retentionDays;
         this.chunkSize = chunkSize;
+        this.deliveryTimeoutMs = deliveryTimeoutMs;
         this.metrics = metrics;
+        loadMetadata();
+    }
+
+    /** Asks for every topic's partitions until each is known, so the first envelopes need no retry. */
+    private void loadMetadata() {
+        List<String> all = List.of(topics.events(), topics.transactions(), topics.attachments(), topics.feedback(),
+                topics.replayEvents(), topics.replayRecordings(), topics.outcomes(), topics.other());
+        vertx.executeBlocking(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            List<String> missing = new ArrayList<>(new java.util.LinkedHashSet<>(all));
+            while (!missing.isEmpty() && System.nanoTime() < deadline) {
+                missing.removeIf(topic -> {
+                    try {
+                        return !kafka.partitionsFor(topic).isEmpty();
+                    } catch (RuntimeException e) {
+                        return false;
+                    }
+                });
+                if (!missing.isEmpty()) {
+                    Thread.sleep(50);
+                }
+            }
+            if (!missing.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "kafka sink " + name + ": no metadata yet for " + missing
+                        + "; records for them are retried until delivery_timeout_ms");
+            }
+            return null;
+        }, false);
     }
 
     @Override
     public CompletionStage<Void> send(OutgoingEnvelope envelope) {
-        if (inFlight.incrementAndGet() > maxInFlight || producer.writeQueueFull()) {
+        if (inFlight.incrementAndGet() > maxInFlight) {
             release();
             return CompletableFuture.failedFuture(new SinkUnavailableException(
                     "kafka sink " + name + " is full", Duration.ofSeconds(1)));
@@ -67,20 +112,104 @@ final class KafkaSink implements EnvelopeSink {
             release();
             return CompletableFuture.failedFuture(e);
         }
-        List<Future<?>> acks = new ArrayList<>(messages.size());
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Acks acks = new Acks(messages.size(), Vertx.currentContext(), done);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMs);
         for (RelayKafkaMessages.Message m : messages) {
-            acks.add(producer.send(KafkaProducerRecord.create(m.topic(), m.key(), m.value())));
+            produce(new ProducerRecord<>(m.topic(), m.key(), m.value()), deadline, acks);
         }
-        return Future.join(acks).<Void>mapEmpty().recover(e -> Future.failedFuture(new SinkUnavailableException(
-                        "kafka sink " + name + ": " + e.getMessage(), Duration.ofSeconds(5))))
-                .onComplete(ar -> release()).toCompletionStage();
+        return done.handle((v, e) -> {
+            release();
+            if (e != null) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                throw new java.util.concurrent.CompletionException(new SinkUnavailableException(
+                        "kafka sink " + name + ": " + cause.getMessage(), Duration.ofSeconds(5)));
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Hands a record to the producer without blocking; a record refused only because its topic's metadata is not
+     * loaded yet is offered again shortly, on the caller's event loop, until the deadline.
+     */
+    private void produce(ProducerRecord<byte[], byte[]> record, long deadlineNanos, Acks acks) {
+        try {
+            kafka.send(record, (metadata, error) -> retryOrRecord(record, deadlineNanos, acks, error));
+        } catch (RuntimeException e) {
+            // a closed producer throws instead of calling back
+            acks.record(e);
+        }
+    }
+
+    private void retryOrRecord(ProducerRecord<byte[], byte[]> record, long deadlineNanos, Acks acks, Exception error) {
+        if (error instanceof org.apache.kafka.common.errors.TimeoutException && metadataMissing(error)
+                && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(METADATA_RETRY_MS) < deadlineNanos) {
+            Runnable again = () -> produce(record, deadlineNanos, acks);
+            if (acks.context != null) {
+                acks.context.runOnContext(v -> vertx.setTimer(METADATA_RETRY_MS, id -> again.run()));
+            } else {
+                vertx.setTimer(METADATA_RETRY_MS, id -> again.run());
+            }
+            return;
+        }
+        acks.record(error);
+    }
+
+    private static boolean metadataMissing(Exception error) {
+        String message = error.getMessage();
+        return message != null && message.contains("not present in metadata");
+    }
+
+    /** Counts an envelope's acknowledgements; the last one completes it on the sender's event loop (one hop). */
+    private static final class Acks {
+        private final AtomicInteger remaining;
+        private final Context context;
+        private final CompletableFuture<Void> done;
+        private volatile Exception firstError;
+
+        Acks(int records, Context context, CompletableFuture<Void> done) {
+            this.remaining = new AtomicInteger(records);
+            this.context = context;
+            this.done = done;
+            if (records == 0) {
+                done.complete(null);
+            }
+        }
+
+        void record(Exception error) {
+            if (error != null && firstError == null) {
+                firstError = error;
+            }
+            if (remaining.decrementAndGet() == 0) {
+                Exception e = firstError;
+                Runnable finish = () -> {
+                    if (e == null) {
+                        done.complete(null);
+                    } else {
+                        done.completeExceptionally(e);
+                    }
+                };
+                if (context != null) {
+                    context.runOnContext(v -> finish.run());
+                } else {
+                    finish.run();
+                }
+            }
+        }
+    }
+
+    private CompletionStage<Void> single(String topic, byte[] key, byte[] value) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        produce(new ProducerRecord<>(topic, key, value),
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMs),
+                new Acks(1, Vertx.currentContext(), done));
+        return done;
     }
 
     @Override
     public CompletionStage<Void> sendLink(ReplayLinkMessage link) {
-        return producer.send(KafkaProducerRecord.create(topics.replayEvents(),
-                        RelayKafkaMessages.uuidBytes(link.replayId()), link.message()))
-                .<Void>mapEmpty().toCompletionStage();
+        return single(topics.replayEvents(), RelayKafkaMessages.uuidBytes(link.replayId()), link.message());
     }
 
     /** Relay's outcome message (JSON, {@code TrackRawOutcome}) on the {@code outcomes} topic, no key. */
@@ -91,8 +220,7 @@ final class KafkaSink implements EnvelopeSink {
                 + "\"outcome\":" + o.outcome() + ",\"reason\":" + quote(o.reason()) + ",\"event_id\":"
                 + quote(o.eventId()) + ",\"remote_addr\":" + quote(o.remoteAddr()) + ",\"source\":null,"
                 + "\"category\":" + o.category() + ",\"quantity\":" + o.quantity() + "}";
-        return producer.send(KafkaProducerRecord.<byte[], byte[]>create(topics.outcomes(), null,
-                json.getBytes(java.nio.charset.StandardCharsets.UTF_8))).<Void>mapEmpty().toCompletionStage();
+        return single(topics.outcomes(), null, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     private static String quote(String s) {

@@ -19,7 +19,7 @@ import java.util.Set;
  * sends again), {@code max_in_flight} (envelopes waiting for acknowledgements, 10000; beyond: 503),
  * {@code organization_id} (written into replay recordings, 1), {@code retention_days} (90),
  * {@code attachment_chunk_size} (bytes, 1 MiB as Relay), {@code producer} (a map of further kafka-clients
- * producer settings, passed as they are).
+ * producer settings, passed as they are; {@code max.block.ms} is fixed at 0).
  */
 public final class KafkaSinkProvider implements SinkProvider {
     private static final Set<String> COMPRESSION = Set.of("lz4", "zstd", "gzip", "snappy", "none");
@@ -52,10 +52,15 @@ public final class KafkaSinkProvider implements SinkProvider {
         producer.put("compression.type", compression);
         producer.put("delivery.timeout.ms", Long.toString(deliveryTimeout));
         producer.put("request.timeout.ms", Long.toString(Math.min(deliveryTimeout - linger, 5_000)));
-        producer.put("max.block.ms", "2000");
+        // never block the event loop: a full buffer or unknown topic metadata fails the send at once (see KafkaSink)
+        producer.put("max.block.ms", "0");
         producer.put("max.request.size", Long.toString(16L * 1024 * 1024));
         if (c.asMap().get("producer") instanceof Map<?, ?> extra) {
             ((Map<String, Object>) extra).forEach((k, v) -> producer.put(k, String.valueOf(v)));
+            if (producer.containsKey("max.block.ms") && !"0".equals(producer.get("max.block.ms"))) {
+                throw new PluginConfigException(c.path() + ".producer.max.block.ms",
+                        "is fixed at 0: sends run on the event loop and must never wait");
+            }
         } else if (c.asMap().get("producer") != null) {
             throw new PluginConfigException(c.path() + ".producer", "must be a mapping of producer settings");
         }
@@ -65,7 +70,7 @@ public final class KafkaSinkProvider implements SinkProvider {
                 .orElseGet(io.replaylink.metrics.Metrics::new);
         return new KafkaSink(context.name(), vertx, producer, KafkaTopics.from(c), (int) positive(c, "max_in_flight",
                 10_000), c.number("organization_id", 1), (int) positive(c, "retention_days", 90),
-                (int) positive(c, "attachment_chunk_size", 1024 * 1024), metrics);
+                (int) positive(c, "attachment_chunk_size", 1024 * 1024), deliveryTimeout, metrics);
     }
 
     private static long positive(PluginConfig c, String key, long defaultValue) {
