@@ -96,9 +96,7 @@ public record CorrectnessReport(int expected, int linked, List<String> missing, 
             record = (Map<String, Object>) JsonValues.read(p);
         }
         if ("event_link".equals(record.get("kind"))) {
-            found.computeIfAbsent((String) record.get("event_id"), k -> new ArrayList<>())
-                    .add((String) record.get("replay_id"));
-            kinds[1]++;
+            eventLink(Map.of("replay_id", record.get("replay_id"), "error_id", record.get("event_id")), found, kinds);
             return;
         }
         if (!"envelope".equals(record.get("kind")) || !(record.get("items") instanceof List<?> items)) {
@@ -107,16 +105,31 @@ public record CorrectnessReport(int expected, int linked, List<String> missing, 
         for (Object i : items) {
             Map<String, Object> item = (Map<String, Object>) i;
             Map<String, Object> header = (Map<String, Object>) item.get("header");
-            if (!"event".equals(header.get("type")) || !(item.get("payload") instanceof Map<?, ?> payload)) {
-                continue;
+            if ("event".equals(header.get("type")) && item.get("payload") instanceof Map<?, ?> payload) {
+                event((Map<String, Object>) payload, found, kinds);
             }
-            if (payload.get("contexts") instanceof Map<?, ?> contexts
-                    && contexts.get("replay") instanceof Map<?, ?> replay
-                    && replay.get("replay_id") instanceof String replayId
-                    && payload.get("event_id") instanceof String eventId
-                    && !"javascript".equals(payload.get("platform"))) {
-                found.computeIfAbsent(eventId, k -> new ArrayList<>()).add(replayId);
-                kinds[0]++;
+        }
+    }
+
+    /** A forwarded backend event linked inline: {@code contexts.replay.replay_id} (browser events do not count). */
+    static void event(Map<String, Object> payload, Map<String, List<String>> found, int[] kinds) {
+        if (payload.get("contexts") instanceof Map<?, ?> contexts
+                && contexts.get("replay") instanceof Map<?, ?> replay
+                && replay.get("replay_id") instanceof String replayId
+                && payload.get("event_id") instanceof String eventId
+                && !"javascript".equals(payload.get("platform"))) {
+            found.computeIfAbsent(eventId, k -> new ArrayList<>()).add(replayId);
+            kinds[0]++;
+        }
+    }
+
+    /** A link made later: an event_link message (the event id under its level's key, {@code error_id} etc.). */
+    static void eventLink(Map<String, Object> inner, Map<String, List<String>> found, int[] kinds) {
+        for (Map.Entry<String, Object> e : inner.entrySet()) {
+            if (e.getKey().endsWith("_id") && !e.getKey().equals("replay_id") && e.getValue() instanceof String id) {
+                found.computeIfAbsent(id, k -> new ArrayList<>()).add((String) inner.get("replay_id"));
+                kinds[1]++;
+                return;
             }
         }
     }

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * {@code scripts/load}: generates (or reads) a scripted envelope stream, sends it open loop, prints the latency and
  * answer summary, and checks the links the sidecar made against the stream's expected outcome. Without
  * {@code --target} it starts its own sidecar (in-process index, file sink in a temporary directory); with
- * {@code --target http://127.0.0.1:PORT --sink-dir DIR} it uses a running one whose {@code file} sink writes to DIR.
+ * {@code --target http://127.0.0.1:PORT --sink-dir DIR} it uses a running one whose {@code file} sink writes to DIR, or
+ * with {@code --kafka 127.0.0.1:PORT} one whose {@code kafka} sink writes Relay's default topics there.
  * Exit code 0 when every answer and every link is as expected.
  */
 public final class LoadMain {
@@ -29,6 +30,7 @@ public final class LoadMain {
         Path streamOut = null;
         String target = null;
         Path sinkDir = null;
+        String kafka = null;
         boolean http2 = false;
         Path html = Path.of("load-report.html");
         int connections = 64;
@@ -39,12 +41,14 @@ public final class LoadMain {
                 case "--write-stream" -> streamOut = Path.of(args[++i]);
                 case "--target" -> target = args[++i];
                 case "--sink-dir" -> sinkDir = Path.of(args[++i]);
+                case "--kafka" -> kafka = args[++i];
                 case "--http2" -> http2 = true;
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
                 case "--report" -> html = Path.of(args[++i]);
                 default -> {
                     System.err.println("usage: scripts/load (--scenario FILE | --stream FILE) [--write-stream FILE]\n"
-                            + "       [--target http://127.0.0.1:PORT --sink-dir DIR] [--http2] [--connections N]\n"
+                            + "       [--target http://127.0.0.1:PORT (--sink-dir DIR | --kafka 127.0.0.1:PORT)]\n"
+                            + "       [--http2] [--connections N]\n"
                             + "       [--report FILE.html]   (default load-report.html)");
                     System.exit(2);
                 }
@@ -100,8 +104,14 @@ public final class LoadMain {
             System.out.println(result.summary());
             boolean ok = result.errors() == 0 && result.wrongStatus().isEmpty();
             CorrectnessReport report = null;
-            if (sinkDir != null) {
-                report = awaitReport(stream, sinkDir);
+            if (kafka != null) {
+                KafkaLinks topics = KafkaLinks.defaults(kafka);
+                report = awaitReport(() -> topics.check(stream));
+                System.out.println("correctness (Kafka topics): " + report.summary());
+                ok &= report.ok();
+            } else if (sinkDir != null) {
+                Path dir = sinkDir;
+                report = awaitReport(() -> CorrectnessReport.check(stream, dir));
                 System.out.println("correctness: " + report.summary());
                 ok &= report.ok();
             }
@@ -121,11 +131,12 @@ public final class LoadMain {
     }
 
     /** Links land shortly after the answers (event_link messages, file writes): wait until the report is stable. */
-    static CorrectnessReport awaitReport(Stream stream, Path dir) throws InterruptedException {
+    static CorrectnessReport awaitReport(java.util.function.Supplier<CorrectnessReport> source)
+            throws InterruptedException {
         CorrectnessReport last = null;
         long deadline = System.currentTimeMillis() + 15_000;
         while (System.currentTimeMillis() < deadline) {
-            CorrectnessReport now = CorrectnessReport.check(stream, dir);
+            CorrectnessReport now = source.get();
             if (now.ok() || last != null && now.equals(last)) {
                 return now;
             }

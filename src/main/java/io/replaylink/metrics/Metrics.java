@@ -42,10 +42,16 @@ import java.io.UncheckedIOException;
  *       count in {@code replaylink_items_total{outcome="dropped",reason="sampled"}}.</li>
  *   <li>{@code replaylink_spool_bytes}, {@code replaylink_spool_records}, {@code replaylink_spool_oldest_age_seconds},
  *       {@code replaylink_spool_deliveries_total{outcome}}: the spool (when enabled) and its delivery.</li>
+ *   <li>{@code replaylink_jvm_allocated_bytes_total} and {@code replaylink_jvm_gc_pause_seconds}: heap allocation and
+ *       garbage collection pauses of the whole JVM.</li>
  * </ul>
  */
 public final class Metrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
+
+    {
+        JvmMetrics.registerInto(registry);
+    }
 
     private final Counter requests = Counter.builder().name("replaylink_requests_total")
             .help("Ingest requests answered, by endpoint, outcome and reason")

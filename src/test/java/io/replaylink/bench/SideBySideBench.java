@@ -37,6 +37,11 @@ public final class SideBySideBench {
         }
     }
 
+    /** What one system showed at the common measuring rate (half the pass-through's highest clean rate). */
+    record AtHalf(double rate, LoadGenerator.Result result, double cpuMicros, double allocatedBytes,
+                  double gcPauseP99Ms, long gcPauses, long rssKb, double redisCommands) {
+    }
+
     public static String run(int stepSeconds) throws Exception {
         Vertx vertx = Vertx.vertx();
         HttpServer upstream = vertx.createHttpServer().requestHandler(req -> req.body()
@@ -52,12 +57,11 @@ public final class SideBySideBench {
             Path nginxConf = nginxConfig(dir, upstream.actualPort());
             List<String> rows = new ArrayList<>();
             double[] best = new double[3];
-            LoadGenerator.Result[] atHalf = new LoadGenerator.Result[3];
-            double[] cpuPerEnvelope = new double[3];
-            long[] rss = new long[3];
+            AtHalf[] atHalf = new AtHalf[3];
             String[] names = {"ReplayLink: linking, Redis index, Kafka", "ReplayLink: processing off, Kafka",
                     "nginx proxy to the capturing upstream"};
-            for (int system = 2; system >= 0; system--) {
+            // processing off first: its highest clean rate sets the common measuring rate for the others
+            for (int system : new int[] {1, 0, 2}) {
                 Process nginx = null;
                 SidecarProcess sidecar = null;
                 int port;
@@ -77,26 +81,42 @@ public final class SideBySideBench {
                 try {
                     // the JIT takes tens of thousands of requests to settle (CPU per request fell from 1.1 ms to
                     // 0.15 ms over the first 30,000 in a sequential test): warm up well before measuring
-                    sweep(vertx, port, 1000, 3 * stepSeconds);
-                    double rate = 1000;
-                    while (true) {
+                    sweep(vertx, port, 1000, 6 * stepSeconds);
+                    // doubling rates until one fails, then two bisection steps (geometric midpoints) between the
+                    // last clean and the first failing rate
+                    double clean = 0;
+                    double failed = 0;
+                    int bisections = 0;
+                    while (bisections < 2 && (failed > 0 ? clean > 0 : clean < 64_000)) {
+                        boolean bisect = failed > 0;
+                        double rate = bisect ? Math.round(Math.sqrt(clean * failed) / 50) * 50.0
+                                : clean == 0 ? 500 : 2 * clean;
                         Step step = sweep(vertx, port, rate, stepSeconds);
-                        rows.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %d |", names[system], rate,
-                                step.result().answered() / step.result().seconds(),
-                                step.result().latency().getValueAtPercentile(99) / 1000.0, step.result().errors()));
-                        if (!step.clean() || rate >= 64_000) {
-                            break;
+                        rows.add(row(names[system], step));
+                        if (step.clean()) {
+                            clean = rate;
+                        } else {
+                            failed = rate;
                         }
-                        best[system] = rate;
-                        rate *= 2;
+                        bisections += bisect ? 1 : 0;
                     }
-                    double half = Math.max(500, (system == 2 ? best[2] : best[1] == 0 ? best[system] : best[1]) / 2);
+                    best[system] = clean;
+                    double half = Math.max(250, (best[1] > 0 ? best[1] : clean) / 2);
+                    String scrape0 = system == 2 ? "" : scrape(port);
+                    String redis0 = system == 0 ? RedisServers.command(redis.port(), "info", "commandstats") : "";
                     long cpu0 = cpuTicks(pid);
                     Step h = sweep(vertx, port, half, stepSeconds);
                     long cpu1 = cpuTicks(pid);
-                    atHalf[system] = h.result();
-                    cpuPerEnvelope[system] = (cpu1 - cpu0) * 10_000.0 / Math.max(1, h.result().answered());
-                    rss[system] = rssKb(pid);
+                    String scrape1 = system == 2 ? "" : scrape(port);
+                    String redis1 = system == 0 ? RedisServers.command(redis.port(), "info", "commandstats") : "";
+                    long n = Math.max(1, h.result().answered());
+                    long pauses = (long) (metric(scrape1, "replaylink_jvm_gc_pause_seconds_count")
+                            - metric(scrape0, "replaylink_jvm_gc_pause_seconds_count"));
+                    atHalf[system] = new AtHalf(half, h.result(), (cpu1 - cpu0) * 10_000.0 / n,
+                            (metric(scrape1, "replaylink_jvm_allocated_bytes_total")
+                                    - metric(scrape0, "replaylink_jvm_allocated_bytes_total")) / n,
+                            pauseP99Ms(scrape0, scrape1), pauses, rssKb(pid),
+                            (redisCalls(redis1) - redisCalls(redis0)) / (double) n);
                 } finally {
                     if (nginx != null) {
                         nginx.destroy();
@@ -107,21 +127,101 @@ public final class SideBySideBench {
                     }
                 }
             }
-            out.append("| system (2 KB-4 KB envelopes, open loop) | offered/s | answered/s | p99 ms | errors |\n"
-                    + "|---|---:|---:|---:|---:|\n");
+            out.append("Sweep (open loop, ").append(stepSeconds)
+                    .append(" s per step; clean = no error and p99 <= 20 ms)")
+                    .append(":\n\n| system | offered/s | answered/s | p50 ms | p99 ms | errors |\n"
+                            + "|---|---:|---:|---:|---:|---:|\n");
             rows.forEach(r -> out.append(r).append('\n'));
-            out.append("\n| system | highest clean rate/s | ratio to processing off | p99 ms at half | CPU µs per "
-                    + "envelope | RSS MB |\n|---|---:|---:|---:|---:|---:|\n");
+            out.append(String.format(Locale.ROOT, "%nAt %.0f/s (half the pass-through's highest clean rate):%n%n",
+                    atHalf[1] == null ? 0 : atHalf[1].rate()));
+            out.append("| system | highest clean rate/s | ratio to processing off | p50 ms | p99 ms | CPU µs/envelope "
+                    + "| allocated KB/envelope | GC pauses (p99 ms) | RSS MB | Redis commands/envelope |\n"
+                    + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (int s = 0; s < 3; s++) {
-                out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.0f | %d |%n", names[s], best[s],
-                        best[1] == 0 ? 0 : best[s] / best[1], atHalf[s] == null ? 0
-                                : atHalf[s].latency().getValueAtPercentile(99) / 1000.0, cpuPerEnvelope[s],
-                        rss[s] / 1024));
+                AtHalf a = atHalf[s];
+                boolean jvm = s != 2;
+                out.append(String.format(Locale.ROOT, "| %s | %.0f | %.2f | %.2f | %.2f | %.0f | %s | %s | %d | %s |%n",
+                        names[s], best[s], best[1] == 0 ? 0 : best[s] / best[1],
+                        a.result().latency().getValueAtPercentile(50) / 1000.0,
+                        a.result().latency().getValueAtPercentile(99) / 1000.0, a.cpuMicros(),
+                        jvm ? String.format(Locale.ROOT, "%.1f", a.allocatedBytes() / 1024) : "n/a",
+                        jvm ? String.format(Locale.ROOT, "%d (%s)", a.gcPauses(), a.gcPauses() == 0 ? "-"
+                                : "<= " + fmt(a.gcPauseP99Ms())) : "n/a",
+                        a.rssKb() / 1024, s == 0 ? String.format(Locale.ROOT, "%.2f", a.redisCommands()) : "-"));
+            }
+            if (atHalf[0] != null && atHalf[1] != null) {
+                out.append(String.format(Locale.ROOT, "%nLinking adds %.2f ms to p99 and %.0f µs CPU per envelope at "
+                                + "%.0f/s; full pipeline reaches %.2fx the pass-through's highest clean rate.%n",
+                        (atHalf[0].result().latency().getValueAtPercentile(99)
+                                - atHalf[1].result().latency().getValueAtPercentile(99)) / 1000.0,
+                        atHalf[0].cpuMicros() - atHalf[1].cpuMicros(), atHalf[1].rate(),
+                        best[1] == 0 ? 0 : best[0] / best[1]));
             }
         } finally {
             vertx.close().await();
         }
         return out.toString();
+    }
+
+    private static String row(String name, Step step) {
+        LoadGenerator.Result r = step.result();
+        return String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.2f | %d |", name, step.rate(),
+                r.answered() / r.seconds(), r.latency().getValueAtPercentile(50) / 1000.0,
+                r.latency().getValueAtPercentile(99) / 1000.0, r.errors() + r.wrongStatus().size());
+    }
+
+    private static String fmt(double ms) {
+        return ms >= 1 ? String.format(Locale.ROOT, "%.0f", ms) : String.format(Locale.ROOT, "%.1f", ms);
+    }
+
+    public static String scrape(int port) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port
+                        + "/metrics")).timeout(java.time.Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The value of an unlabelled sample in Prometheus text, 0 when absent. */
+    public static double metric(String text, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name)
+                + " (\\S+)").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    /** The upper bound of the GC-pause bucket that holds the 99th percentile of the pauses between two scrapes. */
+    static double pauseP99Ms(String before, String after) {
+        java.util.regex.Pattern bucket = java.util.regex.Pattern.compile(
+                "(?m)^replaylink_jvm_gc_pause_seconds_bucket\\{le=\"([^\"]+)\"} (\\S+)");
+        java.util.TreeMap<Double, Double> counts = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = bucket.matcher(after);
+        while (m.find()) {
+            counts.merge(m.group(1).equals("+Inf") ? Double.MAX_VALUE : Double.parseDouble(m.group(1)),
+                    Double.parseDouble(m.group(2)), Double::sum);
+        }
+        m = bucket.matcher(before);
+        while (m.find()) {
+            counts.merge(m.group(1).equals("+Inf") ? Double.MAX_VALUE : Double.parseDouble(m.group(1)),
+                    -Double.parseDouble(m.group(2)), Double::sum);
+        }
+        double total = counts.isEmpty() ? 0 : counts.lastEntry().getValue();
+        for (var e : counts.entrySet()) {
+            if (total > 0 && e.getValue() >= 0.99 * total) {
+                return e.getKey() * 1000;
+            }
+        }
+        return 0;
+    }
+
+    /** Commands the clients sent Redis (the scripts' inner calls not counted). */
+    static long redisCalls(String commandstats) {
+        long calls = 0;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_(mget|evalsha|eval):calls=(\\d+)")
+                .matcher(commandstats);
+        while (m.find()) {
+            calls += Long.parseLong(m.group(2));
+        }
+        return calls;
     }
 
     static Step sweep(Vertx vertx, int port, double rate, int seconds) throws Exception {

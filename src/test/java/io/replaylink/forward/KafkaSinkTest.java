@@ -3,7 +3,7 @@ package io.replaylink.forward;
 import io.replaylink.testing.CollectingSinkProvider;
 import io.replaylink.testing.Envelopes;
 import io.replaylink.testing.KafkaBroker;
-import io.replaylink.testing.Msgpack;
+import io.replaylink.loadgen.MsgpackValues;
 import io.replaylink.testing.SentrySdk;
 import io.replaylink.testing.TestSidecar;
 import io.sentry.Attachment;
@@ -128,7 +128,7 @@ class KafkaSinkTest {
         List<ConsumerRecord<byte[], byte[]>> records = consume("at" + suffix, 4);
         List<Map<String, Object>> mine = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            Map<String, Object> m = Msgpack.map(r.value());
+            Map<String, Object> m = MsgpackValues.map(r.value());
             if (eventId.equals(m.get("event_id"))) {
                 assertThat(r.key()).isEqualTo(HexFormat.of().parseHex(eventId));
                 mine.add(m);
@@ -167,7 +167,7 @@ class KafkaSinkTest {
         List<ConsumerRecord<byte[], byte[]>> events = consume("ev" + suffix, 1);
         Map<String, Object> e = null;
         for (var r : events) {
-            Map<String, Object> m = Msgpack.map(r.value());
+            Map<String, Object> m = MsgpackValues.map(r.value());
             if (error.toString().equals(m.get("event_id"))) {
                 e = m;
             }
@@ -176,7 +176,7 @@ class KafkaSinkTest {
         assertThat((byte[]) e.get("payload")).isEqualTo(itemPayload(errorEnvelope, "event"));
         List<ConsumerRecord<byte[], byte[]>> txs = consume("tx" + suffix, 1);
         assertThat(txs).isNotEmpty();
-        Map<String, Object> t = Msgpack.map(txs.get(txs.size() - 1).value());
+        Map<String, Object> t = MsgpackValues.map(txs.get(txs.size() - 1).value());
         assertThat(t).containsEntry("type", "event");
         assertThat(new String((byte[]) t.get("payload"), StandardCharsets.UTF_8)).contains("GET /orders");
     }
@@ -213,7 +213,7 @@ class KafkaSinkTest {
                 .contains("\"error_id\":\"" + backend + "\"");
 
         List<ConsumerRecord<byte[], byte[]>> recordings = consume("rr" + suffix, 1);
-        Map<String, Object> rec = Msgpack.map(recordings.get(0).value());
+        Map<String, Object> rec = MsgpackValues.map(recordings.get(0).value());
         assertThat(rec.keySet()).containsExactly("type", "replay_id", "key_id", "org_id", "project_id", "received",
                 "retention_days", "payload", "replay_event", "replay_video", "relay_snuba_publish_disabled");
         assertThat(rec).containsEntry("type", "replay_recording_not_chunked").containsEntry("replay_id", replay)

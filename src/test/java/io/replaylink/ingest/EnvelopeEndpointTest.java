@@ -299,6 +299,30 @@ class EnvelopeEndpointTest {
     }
 
     @Test
+    void metricsCarryTheJvmsAllocationAndCollectionPauses() throws Exception {
+        long before = allocated(sidecar.get("/metrics").body());
+        byte[][] garbage = new byte[64][];
+        for (int i = 0; i < garbage.length; i++) {
+            garbage[i] = new byte[1 << 20];
+        }
+        System.gc();
+        String metrics = sidecar.get("/metrics").body();
+        assertThat(allocated(metrics)).as("allocated bytes grow by the 64 MiB allocated here")
+                .isGreaterThanOrEqualTo(before + 64L * garbage[0].length);
+        java.util.regex.Matcher pauses = java.util.regex.Pattern
+                .compile("(?m)^replaylink_jvm_gc_pause_seconds_count (\\S+)").matcher(metrics);
+        assertThat(pauses.find()).isTrue();
+        assertThat(Double.parseDouble(pauses.group(1))).as("collections observed").isGreaterThanOrEqualTo(1);
+    }
+
+    private static long allocated(String metrics) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^replaylink_jvm_allocated_bytes_total (\\S+)").matcher(metrics);
+        assertThat(m.find()).as(metrics).isTrue();
+        return (long) Double.parseDouble(m.group(1));
+    }
+
+    @Test
     void unknownPathsAre404AndWrongMethods405() throws Exception {
         assertThat(sidecar.get("/nope").statusCode()).isEqualTo(404);
         assertThat(sidecar.get("/api/1/envelope/").statusCode()).isEqualTo(405);

@@ -141,7 +141,7 @@ class LoadGeneratorTest {
             assertThat(result.errors()).isZero();
             assertThat(result.wrongStatus()).isEmpty();
             assertThat(result.latency().getTotalCount()).isEqualTo(s.requests().size());
-            CorrectnessReport report = LoadMain.awaitReport(s, dir);
+            CorrectnessReport report = LoadMain.awaitReport(() -> CorrectnessReport.check(s, dir));
             assertThat(report.ok()).as(report.summary()).isTrue();
             assertThat(report.linked()).isEqualTo(s.expectedLinks().size()).isPositive();
             String html = HtmlReport.render("test", result, report);
@@ -163,8 +163,45 @@ class LoadGeneratorTest {
                     null);
             assertThat(result.errors()).isZero();
             assertThat(result.byStatus()).containsKey(200);
-            assertThat(LoadMain.awaitReport(s, dir).ok()).isTrue();
+            assertThat(LoadMain.awaitReport(() -> CorrectnessReport.check(s, dir)).ok()).isTrue();
         }
         assertThatThrownBy(() -> LoadGenerator.requireLoopback("10.0.0.1")).hasMessageContaining("loopback");
+    }
+
+    /** The report's Kafka source: links read back from the kafka sink's topics of a real broker. */
+    @Test
+    void theKafkaTopicsAreACorrectnessSourceToo() throws Exception {
+        Stream s = StreamGenerator.generate(scenario("""
+                seed: 21
+                sessions: 60
+                replay_share: 0.5
+                order: events_first
+                attachment_share: 0.2
+                malformed_share: 0
+                rate: {rps: 400}
+                """));
+        String suffix = "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        KafkaLinks topics = new KafkaLinks(io.replaylink.testing.KafkaBroker.shared().bootstrap(), "ev" + suffix,
+                "at" + suffix, "re" + suffix);
+        try (TestSidecar sidecar = TestSidecar.start("""
+                server: {port: 0}
+                projects: [{id: 1, public_keys: []}]
+                processors: [replay-linker]
+                sinks: [{name: kafka, config: {bootstrap_servers: "%s", topics: {events: "%s", attachments: "%s",
+                         replay_events: "%s"}}}]
+                """.formatted(topics.bootstrap(), topics.events(), topics.attachments(), topics.replayEvents()))) {
+            LoadGenerator.Result result = LoadGenerator.run(sidecar.vertx(), s, "127.0.0.1", sidecar.port(), false, 16,
+                    null);
+            assertThat(result.errors()).isZero();
+            assertThat(result.wrongStatus()).isEmpty();
+            CorrectnessReport report = LoadMain.awaitReport(() -> topics.check(s));
+            assertThat(report.ok()).as(report.summary()).isTrue();
+            assertThat(report.linked()).isEqualTo(s.expectedLinks().size()).isPositive();
+            assertThat(report.inline()).as("linked inline").isPositive();
+            assertThat(report.backfilled()).as("linked by event_link (events came first)").isPositive();
+            // the same topics do not satisfy another stream's expectations
+            Stream other = StreamGenerator.generate(scenario("seed: 22\nsessions: 20\nreplay_share: 1\n"));
+            assertThat(topics.check(other).missing()).isNotEmpty();
+        }
     }
 }

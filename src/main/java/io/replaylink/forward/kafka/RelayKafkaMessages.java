@@ -126,7 +126,7 @@ final class RelayKafkaMessages {
 
     static byte[] event(byte[] payload, long startTime, String eventId, long projectId, String remoteAddr,
                         List<byte[]> attachments) {
-        return pack(p -> {
+        return pack(payload.length + attachments.stream().mapToInt(a -> a.length).sum(), p -> {
             p.packMapHeader(7);
             p.packString("type").packString("event");
             p.packString("payload").packBinaryHeader(payload.length).writePayload(payload);
@@ -153,7 +153,7 @@ final class RelayKafkaMessages {
         String name = h.get("filename") instanceof String s ? s : "Unnamed Attachment";
         String contentType = h.get("content_type") instanceof String s ? s : null;
         String attachmentType = h.get("attachment_type") instanceof String s ? s : "event.attachment";
-        return pack(p -> {
+        return pack(inline ? payload.length : 0, p -> {
             p.packMapHeader(contentType == null ? 6 : 7);
             p.packString("id").packString(id);
             p.packString("name").packString(name);
@@ -173,7 +173,7 @@ final class RelayKafkaMessages {
 
     static byte[] attachmentChunk(byte[] payload, int off, int len, String eventId, long projectId, String id,
                                   int index) {
-        return pack(p -> {
+        return pack(len, p -> {
             p.packMapHeader(6);
             p.packString("type").packString("attachment_chunk");
             p.packString("payload").packBinaryHeader(len).writePayload(payload, off, len);
@@ -185,7 +185,7 @@ final class RelayKafkaMessages {
     }
 
     static byte[] attachmentMessage(String eventId, long projectId, byte[] chunkedAttachment) {
-        return pack(p -> {
+        return pack(chunkedAttachment.length, p -> {
             p.packMapHeader(4);
             p.packString("type").packString("attachment");
             p.packString("event_id").packString(eventId);
@@ -196,7 +196,7 @@ final class RelayKafkaMessages {
     }
 
     static byte[] userReport(long projectId, long startTime, byte[] payload) {
-        return pack(p -> {
+        return pack(payload.length, p -> {
             p.packMapHeader(4);
             p.packString("type").packString("user_report");
             p.packString("project_id").packLong(projectId);
@@ -221,7 +221,7 @@ final class RelayKafkaMessages {
     }
 
     static byte[] replayRecording(String replayId, Context ctx, long projectId, byte[] payload, byte[] replayEvent) {
-        return pack(p -> {
+        return pack(payload.length + (replayEvent == null ? 0 : replayEvent.length), p -> {
             p.packMapHeader(11);
             p.packString("type").packString("replay_recording_not_chunked");
             p.packString("replay_id").packString(replayId);
@@ -259,8 +259,10 @@ final class RelayKafkaMessages {
         void write(MessageBufferPacker p) throws IOException;
     }
 
-    private static byte[] pack(PackWork work) {
-        try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+    /** Packs into one buffer sized for the message ({@code payloadBytes} plus the fields), not 8 KiB chunks. */
+    private static byte[] pack(int payloadBytes, PackWork work) {
+        try (MessageBufferPacker p = MessagePack.DEFAULT_PACKER_CONFIG.withBufferSize(payloadBytes + 512)
+                .newBufferPacker()) {
             work.write(p);
             return p.toByteArray();
         } catch (IOException e) {

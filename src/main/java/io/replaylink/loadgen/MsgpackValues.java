@@ -1,4 +1,4 @@
-package io.replaylink.testing;
+package io.replaylink.loadgen;
 
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
@@ -10,9 +10,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Decodes MessagePack as Sentry's consumers do (rmp/msgpack into plain maps), for asserting on Kafka messages. */
-public final class Msgpack {
-    private Msgpack() {
+/**
+ * Decodes MessagePack as Sentry's consumers do (rmp/msgpack into plain maps): for reading the kafka sink's
+ * messages back (the load test's correctness report, the tests' assertions).
+ */
+public final class MsgpackValues {
+    private MsgpackValues() {
     }
 
     @SuppressWarnings("unchecked")
