@@ -31,7 +31,7 @@ public final class KafkaThroughputBench {
     }
 
     static final Map<String, Object> PRODUCER = Map.of("acks", "all", "enable.idempotence", "true", "linger.ms", "5",
-            "batch.size", "262144", "compression.type", "lz4");
+            "batch.size", "262144", "compression.type", "none");
 
     public static String run(long seconds) throws Exception {
         List<byte[]> bodies = new ArrayList<>();

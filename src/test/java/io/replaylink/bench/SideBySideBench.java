@@ -30,6 +30,12 @@ public final class SideBySideBench {
     private SideBySideBench() {
     }
 
+    /**
+     * {@code scripts/bench --pin e2e}: the system under test alone on core 1 ({@code taskset -c 1}); the load
+     * generator, the broker and Redis on core 0 (the script starts this JVM with {@code taskset -c 0}).
+     */
+    static final List<String> PINNED = Boolean.getBoolean("bench.pin") ? List.of("taskset", "-c", "1") : List.of();
+
     record Step(double rate, LoadGenerator.Result result) {
         boolean clean() {
             return result.errors() == 0 && result.wrongStatus().isEmpty()
@@ -68,13 +74,16 @@ public final class SideBySideBench {
                 long pid;
                 if (system == 2) {
                     port = Integer.parseInt(Files.readString(dir.resolve("nginx.port")).trim());
-                    nginx = new ProcessBuilder("nginx", "-c", nginxConf.toString(), "-p", dir.toString(), "-g",
-                            "daemon off;").redirectErrorStream(true).redirectOutput(dir.resolve("nginx.log").toFile())
+                    List<String> command = new ArrayList<>(PINNED);
+                    command.addAll(List.of("nginx", "-c", nginxConf.toString(), "-p", dir.toString(), "-g",
+                            "daemon off;"));
+                    nginx = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("nginx.log").toFile())
                             .start();
                     Thread.sleep(500);
                     pid = nginx.pid();
                 } else {
-                    sidecar = SidecarProcess.start(system == 0 ? full : off, dir.resolve("sidecar" + system + ".log"));
+                    sidecar = SidecarProcess.start(system == 0 ? full : off, dir.resolve("sidecar" + system + ".log"),
+                            PINNED);
                     port = sidecar.port();
                     pid = sidecar.pid();
                 }

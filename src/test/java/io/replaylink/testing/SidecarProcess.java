@@ -16,16 +16,23 @@ public final class SidecarProcess implements AutoCloseable {
 
     private final Path config;
     private final Path log;
+    private final List<String> launcher;
     private Process process;
     private int port = -1;
 
-    private SidecarProcess(Path config, Path log) {
+    private SidecarProcess(Path config, Path log, List<String> launcher) {
         this.config = config;
         this.log = log;
+        this.launcher = launcher;
     }
 
     public static SidecarProcess start(Path config, Path log) {
-        SidecarProcess p = new SidecarProcess(config, log);
+        return start(config, log, List.of());
+    }
+
+    /** {@code launcher}: words before the java command, e.g. {@code taskset -c 1} to pin the sidecar to a core. */
+    public static SidecarProcess start(Path config, Path log, List<String> launcher) {
+        SidecarProcess p = new SidecarProcess(config, log, launcher);
         p.launch();
         return p;
     }
@@ -33,9 +40,11 @@ public final class SidecarProcess implements AutoCloseable {
     private void launch() {
         try {
             int before = Files.exists(log) ? countListening() : 0;
-            process = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            List<String> command = new java.util.ArrayList<>(launcher);
+            command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config",
-                    config.toString())).redirectErrorStream(true)
+                    config.toString()));
+            process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             long deadline = System.currentTimeMillis() + 30_000;
             while (System.currentTimeMillis() < deadline && process.isAlive()) {
