@@ -21,10 +21,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * Side by side on this machine, in one run: ReplayLink with linking, a shared Redis index and the Kafka sink;
  * ReplayLink with processing off writing the same Kafka; and nginx (Debian's package) proxying to a capturing
- * upstream, the physical reference for HTTP forwarding here. Each gets the same open-loop stream at rising rates
- * (a sweep) until p99 passes 20 ms or a request fails; the highest clean rate is reported, then latency, CPU time
- * per envelope and RSS at half the pass-through's highest rate. Each system is warmed up first (three steps' time at
- * 1,000/s), because the JVM's compiler needs tens of thousands of requests to settle. Run by {@code scripts/bench e2e}.
+ * upstream, the physical reference for HTTP forwarding here. Each is warmed up (six steps' time at 1,000/s, because
+ * the JVM's compiler needs tens of thousands of requests to settle), then gets the same open-loop stream at rates
+ * doubling from 500/s until one is not clean (an error, or p99 above 20 ms), then two bisection steps; the highest
+ * clean rate is reported. At half the pass-through's highest clean rate, for three steps' time (so one stall of the
+ * shared machine does not decide the p99), it measures latency, CPU time per envelope (the process tree, from
+ * /proc), allocated bytes and GC pauses (the sidecar's /metrics), RSS, and Redis commands per envelope (the server's
+ * commandstats). Run by {@code scripts/bench e2e}.
  */
 public final class SideBySideBench {
     private SideBySideBench() {
@@ -114,7 +117,7 @@ public final class SideBySideBench {
                     String scrape0 = system == 2 ? "" : scrape(port);
                     String redis0 = system == 0 ? RedisServers.command(redis.port(), "info", "commandstats") : "";
                     long cpu0 = cpuTicks(pid);
-                    Step h = sweep(vertx, port, half, stepSeconds);
+                    Step h = sweep(vertx, port, half, 3 * stepSeconds);
                     long cpu1 = cpuTicks(pid);
                     String scrape1 = system == 2 ? "" : scrape(port);
                     String redis1 = system == 0 ? RedisServers.command(redis.port(), "info", "commandstats") : "";
