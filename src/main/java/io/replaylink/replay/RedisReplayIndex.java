@@ -224,10 +224,10 @@ final class RedisReplayIndex implements ReplayIndex {
     }
 
     /**
-     * Sends the batch: one MGET over all the traces' mappings answers the hits and the plain lookups; only the misses
-     * that must be remembered go through the (atomic) script, again as one call. A mapping that appears between the
-     * two is found by the script, so every event is still linked exactly once. Results complete on the event loop that
-     * issued them, one hop for the whole batch.
+     * Sends the batch in at most two commands, both issued at once: the lookups that must remember their event on a
+     * miss go straight to the (atomic) lookup-or-remember script as one call, since the script reads the mapping
+     * first anyway (an MGET before it would cost a second round trip on every miss); the plain lookups go as one
+     * MGET. Results complete on the event loop that issued them, one hop for the whole batch.
      */
     private void flushBatch(Context context, LookupBatch batch) {
         batch.scheduled = false;
@@ -238,31 +238,32 @@ final class RedisReplayIndex implements ReplayIndex {
                 call.results().forEach(r -> r.completeExceptionally(new IllegalStateException("redis index is not connected")));
                 continue;
             }
-            int n = call.results().size();
-            String[] mappingKeys = new String[n];
-            for (int i = 0; i < n; i++) {
-                mappingKeys[i] = call.keys()[2 * i];
+            List<Integer> plain = new ArrayList<>();
+            List<Integer> remember = new ArrayList<>();
+            for (int i = 0; i < call.results().size(); i++) {
+                (call.args()[4 * i].isEmpty() ? plain : remember).add(i);
+            }
+            if (!remember.isEmpty()) {
+                remember(context, call, remember);
+            }
+            if (plain.isEmpty()) {
+                continue;
+            }
+            String[] mappingKeys = new String[plain.size()];
+            for (int j = 0; j < plain.size(); j++) {
+                mappingKeys[j] = call.keys()[2 * plain.get(j)];
             }
             CompletionStage<List<io.lettuce.core.KeyValue<String, String>>> mget = c.mget(mappingKeys);
             scheduleFlush();
             mget.whenComplete((values, error) -> context.runOnContext(v -> {
-                if (error != null) {
-                    call.results().forEach(r -> r.completeExceptionally(error));
-                    return;
-                }
-                List<Integer> remember = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    var kv = values.get(i);
-                    if (kv.hasValue()) {
-                        call.results().get(i).complete(Optional.of(kv.getValue()));
-                    } else if (call.args()[4 * i].isEmpty()) {
-                        call.results().get(i).complete(Optional.empty());
+                for (int j = 0; j < plain.size(); j++) {
+                    CompletableFuture<Optional<String>> r = call.results().get(plain.get(j));
+                    if (error != null) {
+                        r.completeExceptionally(error);
                     } else {
-                        remember.add(i);
+                        var kv = values.get(j);
+                        r.complete(kv.hasValue() ? Optional.of(kv.getValue()) : Optional.empty());
                     }
-                }
-                if (!remember.isEmpty()) {
-                    remember(context, call, remember);
                 }
             }));
         }

@@ -23,8 +23,8 @@ import java.util.concurrent.TimeUnit;
  * ReplayLink with processing off writing the same Kafka; and nginx (Debian's package) proxying to a capturing
  * upstream, the physical reference for HTTP forwarding here. Each is warmed up (six steps' time at 1,000/s, because
  * the JVM's compiler needs tens of thousands of requests to settle), then gets the same open-loop stream at rates
- * doubling from 500/s until one is not clean (an error, or p99 above 20 ms), then two bisection steps; the highest
- * clean rate is reported. At half the pass-through's highest clean rate, for three steps' time (so one stall of the
+ * doubling from 500/s until one is not clean (an error, or p99 above 20 ms, in a step and in its retry), then two
+ * bisection steps; the highest clean rate is reported. At half the pass-through's highest clean rate, for three steps' time (so one stall of the
  * shared machine does not decide the p99), it measures latency, CPU time per envelope (the process tree, from
  * /proc), allocated bytes and GC pauses (the sidecar's /metrics), RSS, and Redis commands per envelope (the server's
  * commandstats). Run by {@code scripts/bench e2e}.
@@ -105,6 +105,12 @@ public final class SideBySideBench {
                                 : clean == 0 ? 500 : 2 * clean;
                         Step step = sweep(vertx, port, rate, stepSeconds);
                         rows.add(row(names[system], step));
+                        if (!step.clean()) {
+                            // one stall of the shared machine (a broker or Redis hiccup, another process's GC) can
+                            // put one step's p99 over the line: a rate counts as failed only when a retry fails too
+                            step = sweep(vertx, port, rate, stepSeconds);
+                            rows.add(row(names[system] + " (retry)", step));
+                        }
                         if (step.clean()) {
                             clean = rate;
                         } else {

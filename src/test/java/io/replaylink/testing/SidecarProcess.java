@@ -14,6 +14,9 @@ import java.util.regex.Pattern;
 public final class SidecarProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
+    /** The JVM options of scripts/run's default ({@code -Dsidecar.jvm="..."} replaces them, e.g. to try a collector). */
+    static final List<String> JVM_OPTIONS = List.of(System.getProperty("sidecar.jvm", "-Xmx512m").trim().split("\\s+"));
+
     private final Path config;
     private final Path log;
     private final List<String> launcher;
@@ -41,8 +44,9 @@ public final class SidecarProcess implements AutoCloseable {
         try {
             int before = Files.exists(log) ? countListening() : 0;
             List<String> command = new java.util.ArrayList<>(launcher);
-            command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config",
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(JVM_OPTIONS);
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config",
                     config.toString()));
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
