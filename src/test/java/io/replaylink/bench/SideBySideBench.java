@@ -21,13 +21,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * Side by side on this machine, in one run: ReplayLink with linking, a shared Redis index and the Kafka sink;
  * ReplayLink with processing off writing the same Kafka; and nginx (Debian's package) proxying to a capturing
- * upstream, the physical reference for HTTP forwarding here. Each is warmed up (six steps' time at 1,000/s, because
- * the JVM's compiler needs tens of thousands of requests to settle), then gets the same open-loop stream at rates
- * doubling from 500/s until one is not clean (an error, or p99 above 20 ms, in a step and in its retry), then two
- * bisection steps; the highest clean rate is reported. At half the pass-through's highest clean rate, for three steps' time (so one stall of the
- * shared machine does not decide the p99), it measures latency, CPU time per envelope (the process tree, from
- * /proc), allocated bytes and GC pauses (the sidecar's /metrics), RSS, and Redis commands per envelope (the server's
- * commandstats). Run by {@code scripts/bench e2e}.
+ * upstream, the physical reference for HTTP forwarding here. Both ReplayLink processes run at once, are warmed up
+ * (six steps' time at 1,000/s each, because the JVM's compiler needs tens of thousands of requests to settle), and
+ * then take turns on a ladder of rates (see {@link #ladder}), so that the shared machine's drift meets both alike;
+ * nginx follows on its own. The highest clean rate is reported. At half the pass-through's highest clean rate, for
+ * three steps' time (so one stall does not decide the p99), it measures latency, CPU time per envelope (the process
+ * tree, from /proc), allocated bytes and GC pauses (the sidecar's /metrics), RSS, and Redis commands per envelope
+ * (the server's commandstats). Run by {@code scripts/bench e2e}.
  */
 public final class SideBySideBench {
     private SideBySideBench() {
@@ -69,79 +69,47 @@ public final class SideBySideBench {
             AtHalf[] atHalf = new AtHalf[3];
             String[] names = {"ReplayLink: linking, Redis index, Kafka", "ReplayLink: processing off, Kafka",
                     "nginx proxy to the capturing upstream"};
-            // processing off first: its highest clean rate sets the common measuring rate for the others
-            for (int system : new int[] {1, 0, 2}) {
-                Process nginx = null;
-                SidecarProcess sidecar = null;
-                int port;
-                long pid;
-                if (system == 2) {
-                    port = Integer.parseInt(Files.readString(dir.resolve("nginx.port")).trim());
-                    List<String> command = new ArrayList<>(PINNED);
-                    command.addAll(List.of("nginx", "-c", nginxConf.toString(), "-p", dir.toString(), "-g",
-                            "daemon off;"));
-                    nginx = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("nginx.log").toFile())
-                            .start();
-                    Thread.sleep(500);
-                    pid = nginx.pid();
-                } else {
-                    sidecar = SidecarProcess.start(system == 0 ? full : off, dir.resolve("sidecar" + system + ".log"),
-                            PINNED);
-                    port = sidecar.port();
-                    pid = sidecar.pid();
-                }
-                try {
+            // both ReplayLink configurations run side by side and take turns at every rate, so a slow drift of the
+            // shared machine meets both alike; nginx (another program, on its own) follows
+            SidecarProcess[] sidecars = new SidecarProcess[2];
+            Process nginx = null;
+            try {
+                sidecars[1] = SidecarProcess.start(off, dir.resolve("sidecar-off.log"), PINNED);
+                sidecars[0] = SidecarProcess.start(full, dir.resolve("sidecar-full.log"), PINNED);
+                Target[] targets = {new Target(sidecars[0].port(), sidecars[0].pid(), true),
+                        new Target(sidecars[1].port(), sidecars[1].pid(), true), null};
+                for (int system : new int[] {1, 0}) {
                     // the JIT takes tens of thousands of requests to settle (CPU per request fell from 1.1 ms to
                     // 0.15 ms over the first 30,000 in a sequential test): warm up well before measuring
-                    sweep(vertx, port, 1000, 6 * stepSeconds);
-                    // doubling rates until one fails, then two bisection steps (geometric midpoints) between the
-                    // last clean and the first failing rate
-                    double clean = 0;
-                    double failed = 0;
-                    int bisections = 0;
-                    while (bisections < 2 && (failed > 0 ? clean > 0 : clean < 64_000)) {
-                        boolean bisect = failed > 0;
-                        double rate = bisect ? Math.round(Math.sqrt(clean * failed) / 50) * 50.0
-                                : clean == 0 ? 500 : 2 * clean;
-                        Step step = sweep(vertx, port, rate, stepSeconds);
-                        rows.add(row(names[system], step));
-                        if (!step.clean()) {
-                            // one stall of the shared machine (a broker or Redis hiccup, another process's GC) can
-                            // put one step's p99 over the line: a rate counts as failed only when a retry fails too
-                            step = sweep(vertx, port, rate, stepSeconds);
-                            rows.add(row(names[system] + " (retry)", step));
-                        }
-                        if (step.clean()) {
-                            clean = rate;
-                        } else {
-                            failed = rate;
-                        }
-                        bisections += bisect ? 1 : 0;
-                    }
-                    best[system] = clean;
-                    double half = Math.max(250, (best[1] > 0 ? best[1] : clean) / 2);
-                    String scrape0 = system == 2 ? "" : scrape(port);
-                    String redis0 = system == 0 ? RedisServers.command(redis.port(), "info", "commandstats") : "";
-                    long cpu0 = cpuTicks(pid);
-                    Step h = sweep(vertx, port, half, 3 * stepSeconds);
-                    long cpu1 = cpuTicks(pid);
-                    String scrape1 = system == 2 ? "" : scrape(port);
-                    String redis1 = system == 0 ? RedisServers.command(redis.port(), "info", "commandstats") : "";
-                    long n = Math.max(1, h.result().answered());
-                    long pauses = (long) (metric(scrape1, "replaylink_jvm_gc_pause_seconds_count")
-                            - metric(scrape0, "replaylink_jvm_gc_pause_seconds_count"));
-                    atHalf[system] = new AtHalf(half, h.result(), (cpu1 - cpu0) * 10_000.0 / n,
-                            (metric(scrape1, "replaylink_jvm_allocated_bytes_total")
-                                    - metric(scrape0, "replaylink_jvm_allocated_bytes_total")) / n,
-                            pauseP99Ms(scrape0, scrape1), pauses, rssKb(pid),
-                            (redisCalls(redis1) - redisCalls(redis0)) / (double) n);
-                } finally {
-                    if (nginx != null) {
-                        nginx.destroy();
-                        nginx.waitFor(10, TimeUnit.SECONDS);
-                    }
+                    sweep(vertx, targets[system].port(), 1000, 6 * stepSeconds);
+                }
+                ladder(vertx, targets, new int[] {1, 0}, names, best, rows, stepSeconds);
+                double half = Math.max(250, best[1] / 2);
+                for (int system : new int[] {1, 0}) {
+                    atHalf[system] = measure(vertx, targets[system], half, 3 * stepSeconds, system == 0 ? redis : null);
+                }
+                for (SidecarProcess sidecar : sidecars) {
+                    sidecar.stop();
+                }
+                List<String> command = new ArrayList<>(PINNED);
+                command.addAll(List.of("nginx", "-c", nginxConf.toString(), "-p", dir.toString(), "-g",
+                        "daemon off;"));
+                nginx = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("nginx.log").toFile()).start();
+                Thread.sleep(500);
+                targets[2] = new Target(Integer.parseInt(Files.readString(dir.resolve("nginx.port")).trim()),
+                        nginx.pid(), false);
+                sweep(vertx, targets[2].port(), 1000, 3 * stepSeconds);
+                ladder(vertx, targets, new int[] {2}, names, best, rows, stepSeconds);
+                atHalf[2] = measure(vertx, targets[2], Math.max(250, best[1] / 2), 3 * stepSeconds, null);
+            } finally {
+                if (nginx != null) {
+                    nginx.destroy();
+                    nginx.waitFor(10, TimeUnit.SECONDS);
+                }
+                for (SidecarProcess sidecar : sidecars) {
                     if (sidecar != null) {
-                        sidecar.stop();
+                        sidecar.close();
                     }
                 }
             }
@@ -179,6 +147,66 @@ public final class SideBySideBench {
             vertx.close().await();
         }
         return out.toString();
+    }
+
+    /** A system under test: where to send, whose CPU to count, whether it has the sidecar's /metrics. */
+    record Target(int port, long pid, boolean sidecar) {
+    }
+
+    /** Rates from 500/s, doubling, then about 1.19x apart: each rung is a step for every system still clean. */
+    static final double[] LADDER = {500, 1000, 2000, 2850, 3400, 4000, 4750, 5650, 6700, 8000, 9500, 11300, 13450,
+            16000, 19000, 22600, 26900, 32000};
+
+    /**
+     * Takes the systems up the ladder in turns; a system leaves at its first rung that is not clean (an error or p99
+     * above 20 ms, in the step and in one retry of it: one stall of the shared machine, a broker or Redis hiccup or
+     * another process's GC, must not decide a knee).
+     */
+    static void ladder(Vertx vertx, Target[] targets, int[] systems, String[] names, double[] best, List<String> rows,
+                       int stepSeconds) throws Exception {
+        boolean[] out = new boolean[targets.length];
+        for (double rate : LADDER) {
+            boolean any = false;
+            for (int system : systems) {
+                if (out[system]) {
+                    continue;
+                }
+                Step step = sweep(vertx, targets[system].port(), rate, stepSeconds);
+                rows.add(row(names[system], step));
+                if (!step.clean()) {
+                    step = sweep(vertx, targets[system].port(), rate, stepSeconds);
+                    rows.add(row(names[system] + " (retry)", step));
+                }
+                if (step.clean()) {
+                    best[system] = rate;
+                    any = true;
+                } else {
+                    out[system] = true;
+                }
+            }
+            if (!any) {
+                return;
+            }
+        }
+    }
+
+    /** One long step at {@code rate}, with the process's CPU, allocation, GC pauses, RSS and Redis commands. */
+    static AtHalf measure(Vertx vertx, Target t, double rate, int seconds, RedisServers.RedisServer redis)
+            throws Exception {
+        String scrape0 = t.sidecar() ? scrape(t.port()) : "";
+        String redis0 = redis != null ? RedisServers.command(redis.port(), "info", "commandstats") : "";
+        long cpu0 = cpuTicks(t.pid());
+        Step h = sweep(vertx, t.port(), rate, seconds);
+        long cpu1 = cpuTicks(t.pid());
+        String scrape1 = t.sidecar() ? scrape(t.port()) : "";
+        String redis1 = redis != null ? RedisServers.command(redis.port(), "info", "commandstats") : "";
+        long n = Math.max(1, h.result().answered());
+        return new AtHalf(rate, h.result(), (cpu1 - cpu0) * 10_000.0 / n,
+                (metric(scrape1, "replaylink_jvm_allocated_bytes_total")
+                        - metric(scrape0, "replaylink_jvm_allocated_bytes_total")) / n,
+                pauseP99Ms(scrape0, scrape1), (long) (metric(scrape1, "replaylink_jvm_gc_pause_seconds_count")
+                        - metric(scrape0, "replaylink_jvm_gc_pause_seconds_count")), rssKb(t.pid()),
+                (redisCalls(redis1) - redisCalls(redis0)) / (double) n);
     }
 
     private static String row(String name, Step step) {
