@@ -28,13 +28,16 @@ import java.util.concurrent.TimeUnit;
  * progress line each second and stops by itself at the end of the stream. Only loopback targets are allowed.
  */
 public final class LoadGenerator {
-    /** What a run saw; latency in microseconds from the scheduled send time. */
     /** One second of the run: requests sent and answered, latency percentiles of the answers, in ms. */
     public record Second(double at, long sent, long answered, double p50, double p99, double max) {
     }
 
+    /**
+     * What a run saw; latency in microseconds from the scheduled send time; {@code generatorGcMillis}: the
+     * generator's own garbage-collection time during the run (its pauses delay sends and so count as latency).
+     */
     public record Result(long sent, Map<Integer, Long> byStatus, long errors, Histogram latency, double seconds,
-                         Map<Integer, Integer> wrongStatus, java.util.List<Second> timeline) {
+                         Map<Integer, Integer> wrongStatus, java.util.List<Second> timeline, long generatorGcMillis) {
         public long answered() {
             return byStatus.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -44,11 +47,13 @@ public final class LoadGenerator {
                     | sent | answered | errors | throughput/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |
                     |---:|---:|---:|---:|---:|---:|---:|---:|---:|
                     | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |
-                    answers by status: %s%s""", sent, answered(), errors, answered() / seconds,
+                    answers by status: %s%s
+                    load generator's own GC time during the run: %d ms""", sent, answered(), errors, answered() / seconds,
                     latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(90) / 1000.0,
                     latency.getValueAtPercentile(99) / 1000.0, latency.getValueAtPercentile(99.9) / 1000.0,
                     latency.getMaxValue() / 1000.0, byStatus,
-                    wrongStatus.isEmpty() ? "" : "\nanswers other than expected (request -> status): " + wrongStatus);
+                    wrongStatus.isEmpty() ? "" : "\nanswers other than expected (request -> status): " + wrongStatus,
+                    generatorGcMillis);
         }
     }
 
@@ -58,6 +63,11 @@ public final class LoadGenerator {
     public static Result run(Vertx vertx, Stream stream, String host, int port, boolean http2, int connections,
                              PrintStream progress) throws Exception {
         requireLoopback(host);
+        // the pre-built stream (hundreds of MB at high rates) is young: without a full collection now, the
+        // generator's young collections would copy it during the run, and their pauses (50 to 80 ms measured) would
+        // show as the server's latency
+        System.gc();
+        long gc0 = gcMillis();
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
                         .setProtocolVersion(http2 ? HttpVersion.HTTP_2 : HttpVersion.HTTP_1_1)
                         .setHttp2ClearTextUpgrade(false),
@@ -134,7 +144,16 @@ public final class LoadGenerator {
         last.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         client.close();
         return new Result(counters[0], Map.copyOf(byStatus), counters[1], total, seconds, Map.copyOf(wrong),
-                java.util.List.copyOf(timeline));
+                java.util.List.copyOf(timeline), gcMillis() - gc0);
+    }
+
+    private static long gcMillis() {
+        long total = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
     }
 
     static void requireLoopback(String host) throws UnknownHostException {
