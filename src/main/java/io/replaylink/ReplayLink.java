@@ -50,9 +50,11 @@ public final class ReplayLink {
         PluginLoader base = new PluginLoader(ReplayLink.class.getClassLoader(), env, services);
         this.forwarder = new Forwarder(base.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
         this.index = base.index(config.index());
-        PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env, Map.of(Vertx.class, vertx,
-                Metrics.class, metrics, IngestLoop.class, ingestLoop, ReplayIndex.class, index, LinkEmitter.class, (LinkEmitter) forwarder::emitLink,
-                OutcomeEmitter.class, (OutcomeEmitter) forwarder::emitOutcome));
+        Map<Class<?>, Object> processorServices = new java.util.HashMap<>(services);
+        processorServices.put(ReplayIndex.class, index);
+        processorServices.put(LinkEmitter.class, (LinkEmitter) forwarder::emitLink);
+        processorServices.put(OutcomeEmitter.class, (OutcomeEmitter) forwarder::emitOutcome);
+        PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env, processorServices);
         this.processors = new ProcessorChain(loader.processors(config.processors()),
                 config.server().processorTimeoutMs(), metrics);
         EnvelopeParser parser = new EnvelopeParser(config.limits().envelope());

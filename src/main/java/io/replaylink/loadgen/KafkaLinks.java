@@ -47,8 +47,8 @@ public record KafkaLinks(String bootstrap, String events, String attachments, St
                 ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
+            Map<String, List<PartitionInfo>> all = consumer.listTopics(Duration.ofSeconds(10));
             for (String topic : List.of(events, attachments, replayEvents)) {
-                Map<String, List<PartitionInfo>> all = consumer.listTopics(Duration.ofSeconds(10));
                 for (PartitionInfo p : all.getOrDefault(topic, List.of())) {
                     partitions.add(new TopicPartition(p.topic(), p.partition()));
                 }

@@ -116,7 +116,7 @@ public final class LoadGenerator {
                             });
                 }
             });
-            vertx.setPeriodic(1000, t -> {
+            long seconds = vertx.setPeriodic(1000, t -> {
                 Histogram interval = recorder.getIntervalHistogram();
                 total.add(interval);
                 timeline.add(new Second((System.nanoTime() - start[0]) / 1e9, counters[0] - lastSecond[0],
@@ -131,7 +131,10 @@ public final class LoadGenerator {
                 lastSecond[0] = counters[0];
                 lastSecond[1] = counters[2];
             });
-            done.future().onComplete(ar -> vertx.cancelTimer(tick));
+            done.future().onComplete(ar -> {
+                vertx.cancelTimer(tick);
+                vertx.cancelTimer(seconds);
+            });
         });
         long lastAt = stream.requests().isEmpty() ? 0 : stream.requests().get(stream.requests().size() - 1).atMicros();
         done.future().toCompletionStage().toCompletableFuture().get(lastAt / 1_000_000 + 60, TimeUnit.SECONDS);

@@ -267,6 +267,11 @@ final class RedisReplayIndex implements ReplayIndex {
                 }
             }));
         }
+        // this task runs on the loop already: flush now instead of waiting for the flush task scheduled above
+        StatefulConnection<String, String> conn = connection;
+        if (redis.batchFlush() && conn != null) {
+            conn.flushCommands();
+        }
     }
 
     private void remember(Context context, LookupBatch.Call call, List<Integer> which) {

@@ -315,8 +315,11 @@ public final class ReplayLinker implements EnvelopeProcessor {
      */
     private <T> CompletableFuture<T> bounded(CompletableFuture<T> f) {
         Context context = Vertx.currentContext();
-        if (context == null || f.isDone()) {
-            return f.isDone() ? f : f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        if (f.isDone()) {
+            return f;
+        }
+        if (context == null) {
+            return f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
         }
         Vertx vertx = context.owner();
         long timer = vertx.setTimer(timeoutMs, id -> f.completeExceptionally(new TimeoutException()));

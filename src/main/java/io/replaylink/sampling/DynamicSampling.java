@@ -37,13 +37,26 @@ public final class DynamicSampling implements EnvelopeProcessor {
     private final OutcomeEmitter outcomes;
     private final Metrics metrics;
     private final Supplier<Instant> clock;
+    private final Runnable onClose;
 
     public DynamicSampling(Supplier<RulesFile.Rules> rules, OutcomeEmitter outcomes, Metrics metrics,
                            Supplier<Instant> clock) {
+        this(rules, outcomes, metrics, clock, () -> { });
+    }
+
+    /** {@code onClose}: stops what feeds {@code rules} (the provider's reload timer). */
+    public DynamicSampling(Supplier<RulesFile.Rules> rules, OutcomeEmitter outcomes, Metrics metrics,
+                           Supplier<Instant> clock, Runnable onClose) {
         this.rules = rules;
         this.outcomes = outcomes;
         this.metrics = metrics;
         this.clock = clock;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public void close() {
+        onClose.run();
     }
 
     @Override

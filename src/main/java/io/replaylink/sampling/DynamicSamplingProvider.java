@@ -38,11 +38,13 @@ public final class DynamicSamplingProvider implements ProcessorProvider {
             throw new PluginConfigException(c.path() + ".reload_interval_ms", "must be at least 10");
         }
         Vertx vertx = context.hostService(Vertx.class).orElse(null);
+        Runnable stopReload = () -> { };
         if (vertx != null) {
-            vertx.setPeriodic(interval, t -> vertx.executeBlocking(rules::reloadIfChanged, false));
+            long timer = vertx.setPeriodic(interval, t -> vertx.executeBlocking(rules::reloadIfChanged, false));
+            stopReload = () -> vertx.cancelTimer(timer);
         }
         OutcomeEmitter outcomes = context.hostService(OutcomeEmitter.class).orElse(o -> { });
         Metrics metrics = context.hostService(Metrics.class).orElseGet(Metrics::new);
-        return new DynamicSampling(rules::rules, outcomes, metrics, Instant::now);
+        return new DynamicSampling(rules::rules, outcomes, metrics, Instant::now, stopReload);
     }
 }

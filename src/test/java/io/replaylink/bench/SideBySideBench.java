@@ -101,7 +101,7 @@ public final class SideBySideBench {
                         nginx.pid(), false);
                 sweep(vertx, targets[2].port(), 1000, 3 * stepSeconds);
                 ladder(vertx, targets, new int[] {2}, names, best, rows, stepSeconds);
-                atHalf[2] = measure(vertx, targets[2], Math.max(250, best[1] / 2), 3 * stepSeconds, null);
+                atHalf[2] = measure(vertx, targets[2], half, 3 * stepSeconds, null);
             } finally {
                 if (nginx != null) {
                     nginx.destroy();

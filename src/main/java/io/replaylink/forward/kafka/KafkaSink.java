@@ -8,7 +8,6 @@ import io.replaylink.spi.ReplayLinkMessage;
 import io.replaylink.spi.SinkUnavailableException;
 import io.vertx.core.Vertx;
 import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.core.Context;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -113,7 +112,7 @@ final class KafkaSink implements EnvelopeSink {
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Acks acks = new Acks(messages.size(), Vertx.currentContext(), done);
+        Acks acks = new Acks(messages.size(), done);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMs);
         for (RelayKafkaMessages.Message m : messages) {
             produce(new ProducerRecord<>(m.topic(), m.key(), m.value()), deadline, acks);
@@ -145,12 +144,8 @@ final class KafkaSink implements EnvelopeSink {
     private void retryOrRecord(ProducerRecord<byte[], byte[]> record, long deadlineNanos, Acks acks, Exception error) {
         if (error instanceof org.apache.kafka.common.errors.TimeoutException && metadataMissing(error)
                 && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(METADATA_RETRY_MS) < deadlineNanos) {
-            Runnable again = () -> produce(record, deadlineNanos, acks);
-            if (acks.context != null) {
-                acks.context.runOnContext(v -> vertx.setTimer(METADATA_RETRY_MS, id -> again.run()));
-            } else {
-                vertx.setTimer(METADATA_RETRY_MS, id -> again.run());
-            }
+            // refused synchronously, inside send: this is the caller's thread, and the timer fires on its loop
+            vertx.setTimer(METADATA_RETRY_MS, id -> produce(record, deadlineNanos, acks));
             return;
         }
         acks.record(error);
@@ -161,16 +156,17 @@ final class KafkaSink implements EnvelopeSink {
         return message != null && message.contains("not present in metadata");
     }
 
-    /** Counts an envelope's acknowledgements; the last one completes it on the sender's event loop (one hop). */
+    /**
+     * Counts an envelope's acknowledgements; the last one completes it, on the producer's I/O thread (the Forwarder
+     * brings the result back to the request's event loop, one hop per envelope).
+     */
     private static final class Acks {
         private final AtomicInteger remaining;
-        private final Context context;
         private final CompletableFuture<Void> done;
         private volatile Exception firstError;
 
-        Acks(int records, Context context, CompletableFuture<Void> done) {
+        Acks(int records, CompletableFuture<Void> done) {
             this.remaining = new AtomicInteger(records);
-            this.context = context;
             this.done = done;
             if (records == 0) {
                 done.complete(null);
@@ -183,17 +179,10 @@ final class KafkaSink implements EnvelopeSink {
             }
             if (remaining.decrementAndGet() == 0) {
                 Exception e = firstError;
-                Runnable finish = () -> {
-                    if (e == null) {
-                        done.complete(null);
-                    } else {
-                        done.completeExceptionally(e);
-                    }
-                };
-                if (context != null) {
-                    context.runOnContext(v -> finish.run());
+                if (e == null) {
+                    done.complete(null);
                 } else {
-                    finish.run();
+                    done.completeExceptionally(e);
                 }
             }
         }
@@ -203,7 +192,7 @@ final class KafkaSink implements EnvelopeSink {
         CompletableFuture<Void> done = new CompletableFuture<>();
         produce(new ProducerRecord<>(topic, key, value),
                 System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMs),
-                new Acks(1, Vertx.currentContext(), done));
+                new Acks(1, done));
         return done;
     }
 
