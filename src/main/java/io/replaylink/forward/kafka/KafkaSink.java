@@ -113,10 +113,11 @@ final class KafkaSink implements EnvelopeSink {
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
         Acks acks = new Acks(messages.size(), done);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMs);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(messages.size());
         for (RelayKafkaMessages.Message m : messages) {
-            produce(new ProducerRecord<>(m.topic(), m.key(), m.value()), deadline, acks);
+            records.add(new ProducerRecord<>(m.topic(), m.key(), m.value()));
         }
+        produce(records, 0, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMs), acks);
         return done.handle((v, e) -> {
             release();
             if (e != null) {
@@ -129,26 +130,36 @@ final class KafkaSink implements EnvelopeSink {
     }
 
     /**
-     * Hands a record to the producer without blocking; a record refused only because its topic's metadata is not
-     * loaded yet is offered again shortly, on the caller's event loop, until the deadline.
+     * Hands an envelope's records to the producer in order, from {@code from}, without blocking. A record refused
+     * only because its topic's metadata is not loaded yet (the producer refuses at once, inside send, with
+     * max.block.ms=0) parks it and every later record of the envelope: they are offered again together on a timer of
+     * this loop until the deadline, so attachment chunks still reach Kafka before their event.
      */
-    private void produce(ProducerRecord<byte[], byte[]> record, long deadlineNanos, Acks acks) {
-        try {
-            kafka.send(record, (metadata, error) -> retryOrRecord(record, deadlineNanos, acks, error));
-        } catch (RuntimeException e) {
-            // a closed producer throws instead of calling back
-            acks.record(e);
+    private void produce(List<ProducerRecord<byte[], byte[]>> records, int from, long deadlineNanos, Acks acks) {
+        for (int i = from; i < records.size(); i++) {
+            boolean[] inside = {true};
+            boolean[] parked = {false};
+            try {
+                kafka.send(records.get(i), (metadata, error) -> {
+                    if (inside[0] && error instanceof org.apache.kafka.common.errors.TimeoutException
+                            && metadataMissing(error) && System.nanoTime()
+                            + TimeUnit.MILLISECONDS.toNanos(METADATA_RETRY_MS) < deadlineNanos) {
+                        parked[0] = true;
+                    } else {
+                        acks.record(error);
+                    }
+                });
+            } catch (RuntimeException e) {
+                // a closed producer throws instead of calling back
+                acks.record(e);
+            }
+            inside[0] = false;
+            if (parked[0]) {
+                int next = i;
+                vertx.setTimer(METADATA_RETRY_MS, id -> produce(records, next, deadlineNanos, acks));
+                return;
+            }
         }
-    }
-
-    private void retryOrRecord(ProducerRecord<byte[], byte[]> record, long deadlineNanos, Acks acks, Exception error) {
-        if (error instanceof org.apache.kafka.common.errors.TimeoutException && metadataMissing(error)
-                && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(METADATA_RETRY_MS) < deadlineNanos) {
-            // refused synchronously, inside send: this is the caller's thread, and the timer fires on its loop
-            vertx.setTimer(METADATA_RETRY_MS, id -> produce(record, deadlineNanos, acks));
-            return;
-        }
-        acks.record(error);
     }
 
     private static boolean metadataMissing(Exception error) {
@@ -190,9 +201,8 @@ final class KafkaSink implements EnvelopeSink {
 
     private CompletionStage<Void> single(String topic, byte[] key, byte[] value) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        produce(new ProducerRecord<>(topic, key, value),
-                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMs),
-                new Acks(1, done));
+        produce(List.of(new ProducerRecord<>(topic, key, value)), 0,
+                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deliveryTimeoutMs), new Acks(1, done));
         return done;
     }
 
