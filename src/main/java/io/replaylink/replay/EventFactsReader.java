@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -52,9 +53,41 @@ public final class EventFactsReader {
         if (payload.hasArray()) {
             return JSON.createParser(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
         }
-        byte[] copy = new byte[payload.remaining()];
-        payload.duplicate().get(copy);
-        return JSON.createParser(copy);
+        // a read-only or direct buffer: read through jackson's own (recycled, per-thread) input buffer rather than
+        // copying the whole event into a fresh array for every parse
+        return JSON.createParser(new ByteBufferInput(payload.duplicate()));
+    }
+
+    /** An {@link InputStream} over a buffer's remaining bytes. */
+    private static final class ByteBufferInput extends InputStream {
+        private final ByteBuffer buffer;
+
+        ByteBufferInput(ByteBuffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public int read() {
+            return buffer.hasRemaining() ? buffer.get() & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] into, int offset, int length) {
+            if (length == 0) {
+                return 0;
+            }
+            if (!buffer.hasRemaining()) {
+                return -1;
+            }
+            int n = Math.min(length, buffer.remaining());
+            buffer.get(into, offset, n);
+            return n;
+        }
+
+        @Override
+        public int available() {
+            return buffer.remaining();
+        }
     }
 
     private static void readContexts(JsonParser p, JsonToken value, Builder b) throws IOException {

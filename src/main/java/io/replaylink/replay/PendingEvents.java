@@ -17,7 +17,17 @@ public final class PendingEvents {
 
     public static String encode(PendingEvent e) {
         return "{\"e\":\"" + e.eventId() + "\",\"p\":" + e.projectId() + ",\"t\":"
-                + String.format(Locale.ROOT, "%.3f", e.timestamp()) + ",\"l\":\"" + e.level().replace("\"", "") + "\"}";
+                + seconds(e.timestamp()) + ",\"l\":\"" + e.level().replace("\"", "") + "\"}";
+    }
+
+    /** Seconds with three decimals, as {@code %.3f} writes them but without a formatter per event. */
+    static String seconds(double timestamp) {
+        if (!(timestamp >= 0 && timestamp < 1e15)) {
+            return String.format(Locale.ROOT, "%.3f", timestamp);
+        }
+        long millis = Math.round(timestamp * 1000);
+        long fraction = millis % 1000;
+        return (millis / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
     }
 
     /** The event, or null for an entry that is not one (never fails). */

@@ -53,11 +53,12 @@ final class RedisReplayIndex implements ReplayIndex {
             local r = redis.call('GET', KEYS[1])
             if r then return {1, r} end
             if ARGV[1] == '' then return {0, 'miss'} end
-            if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 and redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then
+            if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) and redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
               return {0, 'full'}
             end
-            redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-            redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+            if redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) == 1 then
+              redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+            end
             return {0, 'remembered'}
             """;
     static final String RECORD_AND_DRAIN = """
@@ -78,17 +79,20 @@ final class RedisReplayIndex implements ReplayIndex {
                 out[2 * i - 1], out[2 * i] = 1, r
               elseif ARGV[a + 1] == '' then
                 out[2 * i - 1], out[2 * i] = 0, 'miss'
-              elseif redis.call('HEXISTS', pk, ARGV[a + 1]) == 0 and redis.call('HLEN', pk) >= tonumber(ARGV[a + 4]) then
+              elseif redis.call('HLEN', pk) >= tonumber(ARGV[a + 4]) and redis.call('HEXISTS', pk, ARGV[a + 1]) == 0 then
                 out[2 * i - 1], out[2 * i] = 0, 'full'
               else
-                redis.call('HSET', pk, ARGV[a + 1], ARGV[a + 2])
-                redis.call('EXPIRE', pk, tonumber(ARGV[a + 3]))
+                if redis.call('HSET', pk, ARGV[a + 1], ARGV[a + 2]) == 1 then
+                  redis.call('EXPIRE', pk, tonumber(ARGV[a + 3]))
+                end
                 out[2 * i - 1], out[2 * i] = 0, 'remembered'
               end
             end
             return out
             """;
     private static final int MAX_BATCH = 512;
+    /** Lookup batches one event loop has at Redis at a time; the next waits for an answer (see batched). */
+    static final int MAX_BATCHES_OUT = 1;
     private static final String LOOKUP_SHA = sha1(LOOKUP_OR_REMEMBER);
     private static final String LOOKUP_MANY_SHA = sha1(LOOKUP_OR_REMEMBER_MANY);
     private static final String RECORD_SHA = sha1(RECORD_AND_DRAIN);
@@ -206,6 +210,10 @@ final class RedisReplayIndex implements ReplayIndex {
     /**
      * Standalone Redis: the lookups one event loop issues within one task go to Redis as one script call over all
      * their traces (Cluster cannot: a script's keys must share a slot), so concurrent requests cost one command.
+     * While a batch is out, new lookups wait for its answer and then go together ({@link #MAX_BATCHES_OUT}): an idle
+     * loop sends at once, a busy one sends fewer, larger batches, which is where the per-command costs (a write on
+     * each side, the script's call) stop growing with the rate. The wait is at most one round trip, itself bounded by
+     * the command timeout.
      */
     private CompletionStage<Optional<String>> batched(Context context, String[] keys, String[] args) {
         LookupBatch batch = context.get(batchKey);
@@ -215,7 +223,7 @@ final class RedisReplayIndex implements ReplayIndex {
         }
         CompletableFuture<Optional<String>> result = new CompletableFuture<>();
         batch.add(keys, args, result);
-        if (!batch.scheduled) {
+        if (!batch.scheduled && batch.out < MAX_BATCHES_OUT) {
             batch.scheduled = true;
             LookupBatch scheduled = batch;
             context.runOnContext(v -> flushBatch(context, scheduled));
@@ -231,6 +239,9 @@ final class RedisReplayIndex implements ReplayIndex {
      */
     private void flushBatch(Context context, LookupBatch batch) {
         batch.scheduled = false;
+        // the commands below are flushed at the end of this task: keep them from scheduling a flush task of their own
+        AtomicBoolean flushFlag = flushFlag(context);
+        boolean flushHere = flushFlag.compareAndSet(false, true);
         RedisClusterAsyncCommands<String, String> c = commands;
         while (!batch.isEmpty()) {
             LookupBatch.Call call = batch.take(MAX_BATCH);
@@ -244,7 +255,8 @@ final class RedisReplayIndex implements ReplayIndex {
                 (call.args()[4 * i].isEmpty() ? plain : remember).add(i);
             }
             if (!remember.isEmpty()) {
-                remember(context, call, remember);
+                batch.out++;
+                remember(context, batch, call, remember);
             }
             if (plain.isEmpty()) {
                 continue;
@@ -253,9 +265,11 @@ final class RedisReplayIndex implements ReplayIndex {
             for (int j = 0; j < plain.size(); j++) {
                 mappingKeys[j] = call.keys()[2 * plain.get(j)];
             }
+            batch.out++;
             CompletionStage<List<io.lettuce.core.KeyValue<String, String>>> mget = c.mget(mappingKeys);
             scheduleFlush();
             mget.whenComplete((values, error) -> context.runOnContext(v -> {
+                answered(context, batch);
                 for (int j = 0; j < plain.size(); j++) {
                     CompletableFuture<Optional<String>> r = call.results().get(plain.get(j));
                     if (error != null) {
@@ -267,14 +281,34 @@ final class RedisReplayIndex implements ReplayIndex {
                 }
             }));
         }
-        // this task runs on the loop already: flush now instead of waiting for the flush task scheduled above
+        // this task runs on the loop already: flush now rather than in a task of its own
         StatefulConnection<String, String> conn = connection;
+        if (flushHere) {
+            flushFlag.set(false);
+        }
         if (redis.batchFlush() && conn != null) {
             conn.flushCommands();
         }
     }
 
-    private void remember(Context context, LookupBatch.Call call, List<Integer> which) {
+    private AtomicBoolean flushFlag(Context context) {
+        AtomicBoolean flag = context.get(flushKey);
+        if (flag == null) {
+            flag = new AtomicBoolean();
+            context.put(flushKey, flag);
+        }
+        return flag;
+    }
+
+    /** A batch came back: the lookups that waited meanwhile go now (this runs on the batch's event loop). */
+    private void answered(Context context, LookupBatch batch) {
+        batch.out--;
+        if (!batch.isEmpty() && !batch.scheduled && batch.out < MAX_BATCHES_OUT) {
+            flushBatch(context, batch);
+        }
+    }
+
+    private void remember(Context context, LookupBatch batch, LookupBatch.Call call, List<Integer> which) {
         String[] keys = new String[2 * which.size()];
         String[] args = new String[4 * which.size()];
         for (int j = 0; j < which.size(); j++) {
@@ -284,6 +318,7 @@ final class RedisReplayIndex implements ReplayIndex {
         }
         this.<List<Object>>script(LOOKUP_MANY_SHA, LOOKUP_OR_REMEMBER_MANY, keys, args)
                 .whenComplete((flat, error) -> context.runOnContext(v -> {
+                    answered(context, batch);
                     for (int j = 0; j < which.size(); j++) {
                         CompletableFuture<Optional<String>> r = call.results().get(which.get(j));
                         if (error != null) {
@@ -301,6 +336,8 @@ final class RedisReplayIndex implements ReplayIndex {
         final List<String> args = new ArrayList<>();
         final List<CompletableFuture<Optional<String>>> results = new ArrayList<>();
         boolean scheduled;
+        /** Commands of this loop's batches sent and not answered yet. */
+        int out;
 
         record Call(String[] keys, String[] args, List<CompletableFuture<Optional<String>>> results) {
         }
@@ -391,11 +428,7 @@ final class RedisReplayIndex implements ReplayIndex {
             conn.flushCommands();
             return;
         }
-        AtomicBoolean scheduled = context.get(flushKey);
-        if (scheduled == null) {
-            scheduled = new AtomicBoolean();
-            context.put(flushKey, scheduled);
-        }
+        AtomicBoolean scheduled = flushFlag(context);
         if (scheduled.compareAndSet(false, true)) {
             AtomicBoolean flag = scheduled;
             context.runOnContext(v -> {

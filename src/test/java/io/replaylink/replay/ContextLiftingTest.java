@@ -36,6 +36,38 @@ class ContextLiftingTest {
     }
 
     @Test
+    void readsTheSameFromReadOnlyAndDirectBuffersAsTheHostHandsThem() {
+        // ItemView.payload() gives read-only views; the parser reads those through its own buffer, not a copy
+        String event = "{\"event_id\":\"e1\",\"padding\":\"" + "x".repeat(20_000) + "\",\"level\":\"fatal\","
+                + "\"contexts\":{\"trace\":{\"trace_id\":\"T9\"}}}";
+        ByteBuffer direct = ByteBuffer.allocateDirect(event.length() + 10);
+        direct.put("0123456789".getBytes(StandardCharsets.UTF_8)).put(event.getBytes(StandardCharsets.UTF_8)).flip();
+        direct.position(10);
+        for (ByteBuffer b : List.of(json(event).asReadOnlyBuffer(), direct.asReadOnlyBuffer(), direct)) {
+            int position = b.position();
+            EventFacts f = EventFactsReader.read(b);
+            assertThat(f.eventId()).isEqualTo("e1");
+            assertThat(f.level()).isEqualTo("fatal");
+            assertThat(f.contextTraceId()).isEqualTo("T9");
+            assertThat(b.position()).as("the caller's buffer is not consumed").isEqualTo(position);
+        }
+    }
+
+    @Test
+    void pendingEventTimestampsAreWrittenAsPercentThreeF() {
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 20_000; i++) {
+            double t = i % 2 == 0 ? 1.7e9 + random.nextInt(100_000_000) + random.nextInt(1_000_000) / 1e6
+                    : random.nextDouble() * 1000;
+            assertThat(PendingEvents.seconds(t)).as("%s", t).isEqualTo(String.format(java.util.Locale.ROOT, "%.3f", t));
+        }
+        assertThat(PendingEvents.seconds(0)).isEqualTo("0.000");
+        assertThat(PendingEvents.seconds(1732600000.0005)).isEqualTo("1732600000.001");
+        assertThat(PendingEvents.seconds(Double.NaN)).isEqualTo("NaN");
+        assertThat(PendingEvents.seconds(-1.5)).isEqualTo("-1.500");
+    }
+
+    @Test
     void readsTheListOfPairsFormsOfTagsAndHeaders() {
         EventFacts f = EventFactsReader.read(json("""
                 {"tags":[["a","b"],["replayId","R2"]],"timestamp":"2026-11-26T10:00:00.500Z",

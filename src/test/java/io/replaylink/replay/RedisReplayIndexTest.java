@@ -208,6 +208,54 @@ class RedisReplayIndexTest {
         }
     }
 
+    /**
+     * While a batch is at Redis, the lookups issued meanwhile wait for its answer and then go as one command: three
+     * plain lookups, the first sent alone and the other two issued before its answer can arrive, cost two MGETs.
+     */
+    @Test
+    void lookupsIssuedWhileABatchIsOutGoTogetherWhenItIsAnswered() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try (RedisServers.RedisServer redis = RedisServers.RedisServer.start()) {
+            ReplayIndex i = create(redis.uri(), Map.of());
+            try {
+                String a = trace();
+                get(i.recordAndDrain(a, "r-a"));
+                long before = mgets(redis.port());
+                CompletableFuture<List<Optional<String>>> all = new CompletableFuture<>();
+                io.vertx.core.Context loop = vertx.getOrCreateContext();
+                loop.runOnContext(v -> {
+                    CompletableFuture<Optional<String>> first = i.lookupOrRemember(a, Optional.empty())
+                            .toCompletableFuture();
+                    // two tasks of their own, after the first lookup's flush task and before the loop reads Redis's
+                    // answer (the loop runs its queued tasks before it polls the sockets again)
+                    loop.runOnContext(w -> {
+                        CompletableFuture<Optional<String>> second = i.lookupOrRemember(a, Optional.empty())
+                                .toCompletableFuture();
+                        loop.runOnContext(x -> {
+                            CompletableFuture<Optional<String>> third = i.lookupOrRemember(trace(), Optional.empty())
+                                    .toCompletableFuture();
+                            CompletableFuture.allOf(first, second, third).thenRun(() ->
+                                    all.complete(List.of(first.join(), second.join(), third.join())));
+                        });
+                    });
+                });
+                assertThat(all.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                        .containsExactly(Optional.of("r-a"), Optional.of("r-a"), Optional.empty());
+                assertThat(mgets(redis.port()) - before).isEqualTo(2);
+            } finally {
+                i.close();
+            }
+        } finally {
+            vertx.close().await();
+        }
+    }
+
+    static long mgets(int port) throws java.io.IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_mget:calls=(\\d+)")
+                .matcher(RedisServers.command(port, "info", "commandstats"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"standalone", "cluster"})
     void scriptsAreReloadedAfterScriptFlush(String kind) throws Exception {
