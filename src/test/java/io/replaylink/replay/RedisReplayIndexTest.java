@@ -209,8 +209,9 @@ class RedisReplayIndexTest {
     }
 
     /**
-     * While a batch is at Redis, the lookups issued meanwhile wait for its answer and then go as one command: three
-     * plain lookups, the first sent alone and the other two issued before its answer can arrive, cost two MGETs.
+     * While a batch is at Redis, the lookups issued meanwhile wait for its answer and then go as one command. Redis
+     * holds the first lookup's MGET (CLIENT PAUSE) while two more are issued 50 and 100 ms later, each in a task of
+     * its own: two MGETs in all (three without the wait).
      */
     @Test
     void lookupsIssuedWhileABatchIsOutGoTogetherWhenItIsAnswered() throws Exception {
@@ -223,21 +224,26 @@ class RedisReplayIndexTest {
                 long before = mgets(redis.port());
                 CompletableFuture<List<Optional<String>>> all = new CompletableFuture<>();
                 io.vertx.core.Context loop = vertx.getOrCreateContext();
+                RedisServers.command(redis.port(), "CLIENT", "PAUSE", "400", "ALL");
                 loop.runOnContext(v -> {
                     CompletableFuture<Optional<String>> first = i.lookupOrRemember(a, Optional.empty())
                             .toCompletableFuture();
-                    // two tasks of their own, after the first lookup's flush task and before the loop reads Redis's
-                    // answer (the loop runs its queued tasks before it polls the sockets again)
-                    loop.runOnContext(w -> {
-                        CompletableFuture<Optional<String>> second = i.lookupOrRemember(a, Optional.empty())
-                                .toCompletableFuture();
-                        loop.runOnContext(x -> {
-                            CompletableFuture<Optional<String>> third = i.lookupOrRemember(trace(), Optional.empty())
-                                    .toCompletableFuture();
-                            CompletableFuture.allOf(first, second, third).thenRun(() ->
-                                    all.complete(List.of(first.join(), second.join(), third.join())));
-                        });
-                    });
+                    CompletableFuture<Optional<String>> second = new CompletableFuture<>();
+                    vertx.setTimer(50, t -> i.lookupOrRemember(a, Optional.empty()).whenComplete((r, e) -> {
+                        if (e != null) {
+                            second.completeExceptionally(e);
+                        } else {
+                            second.complete(r);
+                        }
+                    }));
+                    vertx.setTimer(100, t -> i.lookupOrRemember(trace(), Optional.empty()).whenComplete((r, e) ->
+                            CompletableFuture.allOf(first, second).whenComplete((x, y) -> {
+                                if (e != null || y != null) {
+                                    all.completeExceptionally(e != null ? e : y);
+                                } else {
+                                    all.complete(List.of(first.join(), second.join(), r));
+                                }
+                            })));
                 });
                 assertThat(all.get(10, java.util.concurrent.TimeUnit.SECONDS))
                         .containsExactly(Optional.of("r-a"), Optional.of("r-a"), Optional.empty());
