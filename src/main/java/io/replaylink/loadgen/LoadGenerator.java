@@ -34,10 +34,13 @@ public final class LoadGenerator {
 
     /**
      * What a run saw; latency in microseconds from the scheduled send time; {@code generatorGcMillis}: the
-     * generator's own garbage-collection time during the run (its pauses delay sends and so count as latency).
+     * generator's own garbage-collection time during the run (its pauses delay sends and so count as latency);
+     * {@code sendLag}: microseconds from each request's scheduled time to the moment the generator handed it to its
+     * HTTP client (the generator's own lateness, a part of every latency; a server stall does not show here).
      */
     public record Result(long sent, Map<Integer, Long> byStatus, long errors, Histogram latency, double seconds,
-                         Map<Integer, Integer> wrongStatus, java.util.List<Second> timeline, long generatorGcMillis) {
+                         Map<Integer, Integer> wrongStatus, java.util.List<Second> timeline, long generatorGcMillis,
+                         Histogram sendLag) {
         public long answered() {
             return byStatus.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -48,12 +51,13 @@ public final class LoadGenerator {
                     |---:|---:|---:|---:|---:|---:|---:|---:|---:|
                     | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |
                     answers by status: %s%s
-                    load generator's own GC time during the run: %d ms""", sent, answered(), errors, answered() / seconds,
+                    load generator's own GC time during the run: %d ms; its send lag (scheduled time to hand-off): \
+                    p99 %.2f ms, max %.2f ms""", sent, answered(), errors, answered() / seconds,
                     latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(90) / 1000.0,
                     latency.getValueAtPercentile(99) / 1000.0, latency.getValueAtPercentile(99.9) / 1000.0,
                     latency.getMaxValue() / 1000.0, byStatus,
                     wrongStatus.isEmpty() ? "" : "\nanswers other than expected (request -> status): " + wrongStatus,
-                    generatorGcMillis);
+                    generatorGcMillis, sendLag.getValueAtPercentile(99) / 1000.0, sendLag.getMaxValue() / 1000.0);
         }
     }
 
@@ -74,6 +78,7 @@ public final class LoadGenerator {
                 new PoolOptions().setHttp1MaxSize(connections).setHttp2MaxSize(Math.max(1, connections / 16)));
         Recorder recorder = new Recorder(60_000_000L, 3);
         Histogram total = new Histogram(60_000_000L, 3);
+        Histogram sendLag = new Histogram(60_000_000L, 3);
         Map<Integer, Long> byStatus = new TreeMap<>();
         Map<Integer, Integer> wrong = new TreeMap<>();
         long[] counters = new long[3];
@@ -91,6 +96,7 @@ public final class LoadGenerator {
                     int index = next[0]++;
                     Stream.Request r = stream.requests().get(index);
                     long intended = start[0] + r.atMicros() * 1000;
+                    sendLag.recordValue(Math.min(60_000_000L, Math.max(0, (System.nanoTime() - intended) / 1000)));
                     counters[0]++;
                     client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port)
                                     .setURI(r.path() + "?sentry_key=" + StreamGenerator.KEY)
@@ -147,7 +153,7 @@ public final class LoadGenerator {
         last.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         client.close();
         return new Result(counters[0], Map.copyOf(byStatus), counters[1], total, seconds, Map.copyOf(wrong),
-                java.util.List.copyOf(timeline), gcMillis() - gc0);
+                java.util.List.copyOf(timeline), gcMillis() - gc0, sendLag);
     }
 
     private static long gcMillis() {

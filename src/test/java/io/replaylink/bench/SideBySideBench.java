@@ -123,9 +123,10 @@ public final class SideBySideBench {
                 }
             }
             out.append("Sweep (open loop, ").append(stepSeconds)
-                    .append(" s per step; clean = no error and p99 <= 20 ms)")
-                    .append(":\n\n| system | offered/s | answered/s | p50 ms | p99 ms | errors |\n"
-                            + "|---|---:|---:|---:|---:|---:|\n");
+                    .append(" s per step; clean = no error and p99 <= 20 ms; generator lag: from a request's scheduled "
+                            + "time to its hand-off to the HTTP client, the generator's own lateness):\n\n| system "
+                            + "| offered/s | answered/s | p50 ms | p99 ms | errors | generator lag p99 / max ms |\n"
+                            + "|---|---:|---:|---:|---:|---:|---:|\n");
             rows.forEach(r -> out.append(r).append('\n'));
             out.append(String.format(Locale.ROOT, "%nAt %.0f/s (half the pass-through's highest clean rate; the two "
                             + "ReplayLink processes take turns, %d windows of %d s each; p50/p99 over all windows):%n%n",
@@ -314,6 +315,8 @@ public final class SideBySideBench {
     static LoadGenerator.Result merged(List<LoadGenerator.Result> runs) {
         org.HdrHistogram.Histogram latency = runs.get(0).latency().copy();
         latency.reset();
+        org.HdrHistogram.Histogram sendLag = runs.get(0).sendLag().copy();
+        sendLag.reset();
         java.util.Map<Integer, Long> byStatus = new java.util.TreeMap<>();
         java.util.Map<Integer, Integer> wrong = new java.util.TreeMap<>();
         long sent = 0;
@@ -322,6 +325,7 @@ public final class SideBySideBench {
         double seconds = 0;
         for (LoadGenerator.Result r : runs) {
             latency.add(r.latency());
+            sendLag.add(r.sendLag());
             r.byStatus().forEach((k, v) -> byStatus.merge(k, v, Long::sum));
             r.wrongStatus().forEach((k, v) -> wrong.merge(k, v, Integer::sum));
             sent += r.sent();
@@ -329,7 +333,7 @@ public final class SideBySideBench {
             gc += r.generatorGcMillis();
             seconds += r.seconds();
         }
-        return new LoadGenerator.Result(sent, byStatus, errors, latency, seconds, wrong, List.of(), gc);
+        return new LoadGenerator.Result(sent, byStatus, errors, latency, seconds, wrong, List.of(), gc, sendLag);
     }
 
     static double median(List<Double> values) {
@@ -344,9 +348,10 @@ public final class SideBySideBench {
 
     private static String row(String name, Step step) {
         LoadGenerator.Result r = step.result();
-        return String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.2f | %d |", name, step.rate(),
+        return String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %.2f | %d | %.2f / %.2f |", name, step.rate(),
                 r.answered() / r.seconds(), r.latency().getValueAtPercentile(50) / 1000.0,
-                r.latency().getValueAtPercentile(99) / 1000.0, r.errors() + r.wrongStatus().size());
+                r.latency().getValueAtPercentile(99) / 1000.0, r.errors() + r.wrongStatus().size(),
+                r.sendLag().getValueAtPercentile(99) / 1000.0, r.sendLag().getMaxValue() / 1000.0);
     }
 
     private static String fmt(double ms) {

@@ -141,6 +141,10 @@ class LoadGeneratorTest {
             assertThat(result.errors()).isZero();
             assertThat(result.wrongStatus()).isEmpty();
             assertThat(result.latency().getTotalCount()).isEqualTo(s.requests().size());
+            assertThat(result.sendLag().getTotalCount()).as("one send lag per request").isEqualTo(s.requests().size());
+            assertThat(result.sendLag().getMaxValue()).as("a send leaves after its scheduled time, not a latency later")
+                    .isLessThanOrEqualTo(result.latency().getMaxValue());
+            assertThat(result.summary()).contains("send lag (scheduled time to hand-off): p99 ");
             CorrectnessReport report = LoadMain.awaitReport(() -> CorrectnessReport.check(s, dir));
             assertThat(report.ok()).as(report.summary()).isTrue();
             assertThat(report.linked()).isEqualTo(s.expectedLinks().size()).isPositive();
