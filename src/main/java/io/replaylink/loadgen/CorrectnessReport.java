@@ -88,15 +88,23 @@ public record CorrectnessReport(int expected, int linked, List<String> missing, 
                 backfilled);
     }
 
+    /** The JSON object the parser stands before (an empty map for any other value). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> object(JsonParser p) throws IOException {
+        p.nextToken();
+        return JsonValues.read(p) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
     @SuppressWarnings("unchecked")
     private static void read(String line, Map<String, List<String>> found, int[] kinds) throws IOException {
         Map<String, Object> record;
         try (JsonParser p = JSON.createParser(line)) {
-            p.nextToken();
-            record = (Map<String, Object>) JsonValues.read(p);
+            record = object(p);
         }
         if ("event_link".equals(record.get("kind"))) {
-            eventLink(Map.of("replay_id", record.get("replay_id"), "error_id", record.get("event_id")), found, kinds);
+            if (record.get("replay_id") instanceof String replayId && record.get("event_id") instanceof String eventId) {
+                eventLink(Map.of("replay_id", replayId, "error_id", eventId), found, kinds);
+            }
             return;
         }
         if (!"envelope".equals(record.get("kind")) || !(record.get("items") instanceof List<?> items)) {

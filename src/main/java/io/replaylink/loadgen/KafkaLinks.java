@@ -2,7 +2,6 @@ package io.replaylink.loadgen;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import io.replaylink.envelope.JsonValues;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -75,7 +74,6 @@ public record KafkaLinks(String bootstrap, String events, String attachments, St
         return true;
     }
 
-    @SuppressWarnings("unchecked")
     private void read(ConsumerRecord<byte[], byte[]> r, Map<String, List<String>> found, int[] kinds) {
         try {
             if (r.topic().equals(replayEvents)) {
@@ -101,12 +99,9 @@ public record KafkaLinks(String bootstrap, String events, String attachments, St
         }
     }
 
-    @SuppressWarnings("unchecked")
     private static Map<String, Object> json(byte[] bytes) throws IOException {
         try (JsonParser p = JSON.createParser(bytes)) {
-            p.nextToken();
-            Object v = JsonValues.read(p);
-            return v instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            return CorrectnessReport.object(p);
         }
     }
 }

@@ -212,9 +212,9 @@ public final class SideBySideBench {
 
     /**
      * A step at {@code rate}, and up to {@link #ATTEMPTS} - 1 retries while it is not clean, each with a stream of
-     * its own (a fresh seed). The machine stalls now and then for 30 to 140 ms (seen in every system, nginx too, and
-     * with no GC pause in the load generator's or the sidecar's JVM to match), which alone puts a 10 s step's p99
-     * over 20 ms; a real overload fails every attempt.
+     * its own (a fresh seed). Stalls of 30 to 140 ms come now and then (in every system, nginx too, with no GC pause
+     * in the load generator's or the sidecar's JVM to match; part of them is the generator's own send lag, see the
+     * ladder's last column), and one alone puts a 10 s step's p99 over 20 ms; a real overload fails every attempt.
      */
     static Step cleanStep(Vertx vertx, Target target, String name, double rate, int stepSeconds, List<String> rows)
             throws Exception {

@@ -105,6 +105,23 @@ class LoadGeneratorTest {
         assertThat(back.expectedLinks()).isEqualTo(s.expectedLinks());
     }
 
+    /** The file sink's lines as the report reads them; an event_link line without its ids is no link, not a crash. */
+    @Test
+    void theReportReadsTheFileSinksLinesAndSkipsIncompleteLinks(@TempDir Path dir)
+            throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("envelopes-0.jsonl"), String.join("\n",
+                "{\"kind\":\"event_link\",\"event_id\":\"e1\",\"replay_id\":\"r1\"}",
+                "{\"kind\":\"event_link\",\"event_id\":\"e2\"}",
+                "[1,2]",
+                "{\"kind\":\"envelope\",\"items\":[{\"header\":{\"type\":\"event\"},\"payload\":{\"event_id\":\"e2\","
+                        + "\"platform\":\"java\",\"contexts\":{\"replay\":{\"replay_id\":\"r2\"}}}}]}") + "\n");
+        Stream s = new Stream(List.of(), Map.of("e1", "r1", "e2", "r2"), List.of(), Map.of());
+        CorrectnessReport r = CorrectnessReport.check(s, dir);
+        assertThat(r.ok()).as(r.summary()).isTrue();
+        assertThat(r.inline()).isEqualTo(1);
+        assertThat(r.backfilled()).isEqualTo(1);
+    }
+
     @Test
     void theReportCatchesAMissingLinkADuplicateAWrongReplayAndAnExtra() {
         Stream s = new Stream(List.of(), Map.of("e1", "r1", "e2", "r2", "e4", "r4", "e5", "r5"), List.of("e3"), Map.of());

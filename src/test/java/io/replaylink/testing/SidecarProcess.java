@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
 public final class SidecarProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
-    /** The JVM options of scripts/run's default ({@code -Dsidecar.jvm="..."} replaces them, e.g. to try a collector). */
+    /**
+     * The sidecar's JVM options in tests and benches: a 512 MB heap cap, so RSS is measured against the load tests'
+     * bound (scripts/run leaves the JVM's defaults); {@code -Dsidecar.jvm="..."} replaces them, e.g. to try a collector.
+     */
     static final List<String> JVM_OPTIONS = List.of(System.getProperty("sidecar.jvm", "-Xmx512m").trim().split("\\s+"));
 
     private final Path config;
