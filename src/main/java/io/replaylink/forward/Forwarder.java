@@ -175,8 +175,17 @@ public final class Forwarder {
         private final String sink;
 
         SinkFailure(String sink, Throwable cause) {
-            super("sink " + sink + ": " + cause.getMessage(), cause, false, false);
+            super("sink " + sink + ": " + unwrap(cause).getMessage(), unwrap(cause), false, false);
             this.sink = sink;
+        }
+
+        /** A sink's CompletionStage may wrap its exception (e.g. SinkUnavailableException) in CompletionException. */
+        private static Throwable unwrap(Throwable e) {
+            Throwable t = e;
+            while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+                t = t.getCause();
+            }
+            return t;
         }
 
         public String sink() {

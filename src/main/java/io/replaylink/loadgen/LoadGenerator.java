@@ -36,11 +36,13 @@ public final class LoadGenerator {
      * What a run saw; latency in microseconds from the scheduled send time; {@code generatorGcMillis}: the
      * generator's own garbage-collection time during the run (its pauses delay sends and so count as latency);
      * {@code sendLag}: microseconds from each request's scheduled time to the moment the generator handed it to its
-     * HTTP client (the generator's own lateness, a part of every latency; a server stall does not show here).
+     * HTTP client (the generator's own lateness, a part of every latency; a server stall does not show here);
+     * {@code firstUnexpectedAnswer}: the first answer other than the stream expected, with (the start of) its body,
+     * which says why (null when every answer was as expected).
      */
     public record Result(long sent, Map<Integer, Long> byStatus, long errors, Histogram latency, double seconds,
                          Map<Integer, Integer> wrongStatus, java.util.List<Second> timeline, long generatorGcMillis,
-                         Histogram sendLag) {
+                         Histogram sendLag, String firstUnexpectedAnswer) {
         public long answered() {
             return byStatus.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -56,7 +58,8 @@ public final class LoadGenerator {
                     latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(90) / 1000.0,
                     latency.getValueAtPercentile(99) / 1000.0, latency.getValueAtPercentile(99.9) / 1000.0,
                     latency.getMaxValue() / 1000.0, byStatus,
-                    wrongStatus.isEmpty() ? "" : "\nanswers other than expected (request -> status): " + wrongStatus,
+                    wrongStatus.isEmpty() ? "" : "\nanswers other than expected (request -> status): " + wrongStatus
+                            + "; the first: " + firstUnexpectedAnswer,
                     generatorGcMillis, sendLag.getValueAtPercentile(99) / 1000.0, sendLag.getMaxValue() / 1000.0);
         }
     }
@@ -82,6 +85,7 @@ public final class LoadGenerator {
         Map<Integer, Long> byStatus = new TreeMap<>();
         Map<Integer, Integer> wrong = new TreeMap<>();
         long[] counters = new long[3];
+        String[] firstUnexpected = {null};
         java.util.List<Second> timeline = new java.util.ArrayList<>();
         Promise<Void> done = Promise.promise();
         Context context = vertx.getOrCreateContext();
@@ -102,7 +106,15 @@ public final class LoadGenerator {
                                     .setURI(r.path() + "?sentry_key=" + StreamGenerator.KEY)
                                     .putHeader("Content-Type", r.contentType()).setIdleTimeout(30_000))
                             .compose(req -> req.send(Buffer.buffer(r.body())))
-                            .compose(resp -> resp.body().map(b -> resp.statusCode()))
+                            .compose(resp -> resp.body().map(b -> {
+                                int expected = stream.expectedStatus().getOrDefault(index, 200);
+                                if (resp.statusCode() != expected && firstUnexpected[0] == null) {
+                                    String text = b.toString(java.nio.charset.StandardCharsets.UTF_8);
+                                    firstUnexpected[0] = "request " + index + ": " + resp.statusCode() + " "
+                                            + text.substring(0, Math.min(300, text.length()));
+                                }
+                                return resp.statusCode();
+                            }))
                             .onComplete(ar -> {
                                 long micros = Math.max(1, (System.nanoTime() - intended) / 1000);
                                 recorder.recordValue(Math.min(micros, 60_000_000L));
@@ -153,7 +165,7 @@ public final class LoadGenerator {
         last.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         client.close();
         return new Result(counters[0], Map.copyOf(byStatus), counters[1], total, seconds, Map.copyOf(wrong),
-                java.util.List.copyOf(timeline), gcMillis() - gc0, sendLag);
+                java.util.List.copyOf(timeline), gcMillis() - gc0, sendLag, firstUnexpected[0]);
     }
 
     private static long gcMillis() {

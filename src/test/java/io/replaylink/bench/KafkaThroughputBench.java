@@ -68,6 +68,7 @@ public final class KafkaThroughputBench {
         Map<String, Object> config = new java.util.HashMap<>(PRODUCER);
         config.put("bootstrap.servers", bootstrap);
         String topic = "raw-" + UUID.randomUUID();
+        KafkaBroker.createTopicsAt(bootstrap, topic);
         Semaphore window = new Semaphore(2000);
         AtomicLong done = new AtomicLong();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(),
@@ -101,8 +102,10 @@ public final class KafkaThroughputBench {
     }
 
     static double sidecarToKafka(String bootstrap, long seconds, boolean spool, boolean linking) throws Exception {
-        return sidecar(linking, "  - {name: kafka, config: {bootstrap_servers: \"" + bootstrap + "\", topics: {events: bench-"
-                + UUID.randomUUID() + "}}}", seconds, spool);
+        String topic = "bench-" + UUID.randomUUID();
+        KafkaBroker.createTopicsAt(bootstrap, topic);
+        return sidecar(linking, "  - {name: kafka, config: {bootstrap_servers: \"" + bootstrap + "\", topics: {events: "
+                + topic + "}}}", seconds, spool);
     }
 
     static double sidecar(String sinks, long seconds, boolean spool) throws Exception {

@@ -5,6 +5,7 @@ import io.replaylink.loadgen.Scenario;
 import io.replaylink.loadgen.Stream;
 import io.replaylink.loadgen.StreamGenerator;
 import io.replaylink.testing.KafkaBroker;
+import io.replaylink.testing.LoopbackPorts;
 import io.replaylink.testing.RedisServers;
 import io.replaylink.testing.SidecarProcess;
 import io.vertx.core.Vertx;
@@ -323,7 +324,11 @@ public final class SideBySideBench {
         long errors = 0;
         long gc = 0;
         double seconds = 0;
+        String firstUnexpected = null;
         for (LoadGenerator.Result r : runs) {
+            if (firstUnexpected == null) {
+                firstUnexpected = r.firstUnexpectedAnswer();
+            }
             latency.add(r.latency());
             sendLag.add(r.sendLag());
             r.byStatus().forEach((k, v) -> byStatus.merge(k, v, Long::sum));
@@ -333,7 +338,8 @@ public final class SideBySideBench {
             gc += r.generatorGcMillis();
             seconds += r.seconds();
         }
-        return new LoadGenerator.Result(sent, byStatus, errors, latency, seconds, wrong, List.of(), gc, sendLag);
+        return new LoadGenerator.Result(sent, byStatus, errors, latency, seconds, wrong, List.of(), gc, sendLag,
+                firstUnexpected);
     }
 
     static double median(List<Double> values) {
@@ -428,7 +434,7 @@ public final class SideBySideBench {
     }
 
     static Path nginxConfig(Path dir, int upstreamPort) throws IOException {
-        int port = RedisServers.freePort();
+        int port = LoopbackPorts.free();
         Files.writeString(dir.resolve("nginx.port"), Integer.toString(port));
         Files.createDirectories(dir.resolve("logs"));
         return Files.writeString(dir.resolve("nginx.conf"), """

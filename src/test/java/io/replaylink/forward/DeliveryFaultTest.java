@@ -247,12 +247,19 @@ class DeliveryFaultTest {
         }
     }
 
+    /** Creates the topic before the sidecar produces to it (see {@link KafkaBroker}); returns the bootstrap. */
+    private static String withTopic(KafkaBroker broker, String topic) {
+        broker.createTopics(topic);
+        return broker.bootstrap();
+    }
+
     @Test
     void kafkaBrokerStoppedForTenSecondsUnderLoad(@TempDir Path dir) throws Exception {
         String topic = "events-fault-" + UUID.randomUUID().toString().substring(0, 8);
         try (KafkaBroker broker = KafkaBroker.start();
              TestSidecar sidecar = TestSidecar.start(spoolConfig(dir, "  - {name: kafka, config: {bootstrap_servers: \""
-                     + broker.bootstrap() + "\", delivery_timeout_ms: 5000, topics: {events: " + topic + "}}}", ""))) {
+                     + withTopic(broker, topic) + "\", delivery_timeout_ms: 5000, topics: {events: " + topic
+                     + "}}}", ""))) {
             long t0 = System.currentTimeMillis();
             AtomicInteger phase = new AtomicInteger();
             Load load = load(sidecar::port, 560, 2, 50, () -> {

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -71,10 +70,7 @@ class HttpSinkTest {
 
     @Test
     void upstreamDownIs503WithRetryAfter() throws Exception {
-        int freePort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            freePort = socket.getLocalPort();
-        }
+        int freePort = io.replaylink.testing.LoopbackPorts.free();
         try (TestSidecar s = TestSidecar.start(TestSidecar.httpConfig("http://127.0.0.1:" + freePort, ""))) {
             long t0 = System.nanoTime();
             HttpResponse<String> r = s.post("/api/1/envelope/?sentry_key=" + KEY, ENVELOPE);

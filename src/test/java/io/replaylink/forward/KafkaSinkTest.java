@@ -45,6 +45,8 @@ class KafkaSinkTest {
     @BeforeAll
     static void start() {
         broker = KafkaBroker.shared();
+        broker.createTopics("ev" + suffix, "tx" + suffix, "at" + suffix, "re" + suffix, "rr" + suffix, "ot" + suffix,
+                "fb" + suffix);
         String collectId = "kafka" + suffix;
         sidecar = TestSidecar.start("""
                 server: {port: 0}
@@ -236,6 +238,7 @@ class KafkaSinkTest {
         java.nio.file.Path rules = java.nio.file.Files.writeString(dir.resolve("rules.yaml"), "default: {rules: [{id: 1004,"
                 + " type: trace, condition: {op: and, inner: []}, samplingValue: {type: sampleRate, value: 0.0}}]}\n");
         String outcomes = "outcomes" + suffix;
+        broker.createTopics(outcomes);
         try (TestSidecar s = TestSidecar.start("""
                 server: {port: 0}
                 projects: [{id: 1, public_keys: []}]

@@ -156,7 +156,8 @@ class LoadGeneratorTest {
                     null);
             assertThat(result.sent()).isEqualTo(s.requests().size());
             assertThat(result.errors()).isZero();
-            assertThat(result.wrongStatus()).isEmpty();
+            assertThat(result.wrongStatus()).as(result.summary()).isEmpty();
+            assertThat(result.firstUnexpectedAnswer()).isNull();
             assertThat(result.latency().getTotalCount()).isEqualTo(s.requests().size());
             assertThat(result.sendLag().getTotalCount()).as("one send lag per request").isEqualTo(s.requests().size());
             assertThat(result.sendLag().getMaxValue()).as("a send leaves after its scheduled time, not a latency later")
@@ -168,6 +169,23 @@ class LoadGeneratorTest {
             String html = HtmlReport.render("test", result, report);
             assertThat(html).startsWith("<!doctype html>").contains("<svg", "<polyline", "Correctness: links expected")
                     .doesNotContain("<script");
+        }
+    }
+
+    /** Answers other than the stream expects are counted per request, and the first one is kept with its reason. */
+    @Test
+    void anUnexpectedAnswerIsReportedWithItsReason(@TempDir Path dir) throws Exception {
+        Stream s = StreamGenerator.generate(scenario("seed: 6\nsessions: 5\nmalformed_share: 0\nrate: {rps: 200}\n"));
+        try (TestSidecar sidecar = TestSidecar.start("""
+                server: {port: 0}
+                projects: [{id: 1, public_keys: [%s]}]
+                sinks: [{name: file, config: {dir: "%s"}}]
+                """.formatted(TestSidecar.OTHER_KEY, dir))) {
+            LoadGenerator.Result result = LoadGenerator.run(sidecar.vertx(), s, "127.0.0.1", sidecar.port(), false, 4,
+                    null);
+            assertThat(result.wrongStatus()).hasSize(s.requests().size()).doesNotContainValue(200);
+            assertThat(result.firstUnexpectedAnswer()).matches("request \\d+: 40[13] \\{\"detail\":.+");
+            assertThat(result.summary()).contains("answers other than expected", result.firstUnexpectedAnswer());
         }
     }
 
@@ -204,6 +222,8 @@ class LoadGeneratorTest {
         String suffix = "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         KafkaLinks topics = new KafkaLinks(io.replaylink.testing.KafkaBroker.shared().bootstrap(), "ev" + suffix,
                 "at" + suffix, "re" + suffix);
+        io.replaylink.testing.KafkaBroker.shared().createTopics(topics.events(), topics.attachments(),
+                topics.replayEvents());
         try (TestSidecar sidecar = TestSidecar.start("""
                 server: {port: 0}
                 projects: [{id: 1, public_keys: []}]
@@ -214,7 +234,8 @@ class LoadGeneratorTest {
             LoadGenerator.Result result = LoadGenerator.run(sidecar.vertx(), s, "127.0.0.1", sidecar.port(), false, 16,
                     null);
             assertThat(result.errors()).isZero();
-            assertThat(result.wrongStatus()).isEmpty();
+            assertThat(result.wrongStatus()).as(result.summary()).isEmpty();
+            assertThat(result.firstUnexpectedAnswer()).isNull();
             CorrectnessReport report = LoadMain.awaitReport(() -> topics.check(s));
             assertThat(report.ok()).as(report.summary()).isTrue();
             assertThat(report.linked()).isEqualTo(s.expectedLinks().size()).isPositive();

@@ -3,7 +3,6 @@ package io.replaylink.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,14 +51,6 @@ public final class RedisServers {
         throw new AssertionError(name + " not found: run scripts/test, which installs Debian's redis-server");
     }
 
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Sends one command in RESP and returns the raw reply. */
     public static String command(int port, String... args) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
@@ -95,8 +86,10 @@ public final class RedisServers {
         }
 
         static RedisServer start(List<String> extraArgs) {
+            int port = extraArgs.contains("--cluster-enabled") ? LoopbackPorts.freeForClusterNode()
+                    : LoopbackPorts.free();
             try {
-                RedisServer s = new RedisServer(freePort(), Files.createTempDirectory("replaylink-redis"), extraArgs);
+                RedisServer s = new RedisServer(port, Files.createTempDirectory("replaylink-redis"), extraArgs);
                 s.launch();
                 return s;
             } catch (IOException e) {

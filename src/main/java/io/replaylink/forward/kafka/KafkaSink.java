@@ -50,6 +50,9 @@ final class KafkaSink implements EnvelopeSink {
     private final long deliveryTimeoutMs;
     private final Metrics metrics;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong lastFailureLog =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - TimeUnit.SECONDS.toNanos(10));
+    private final AtomicInteger unloggedFailures = new AtomicInteger();
 
     KafkaSink(String name, Vertx vertx, Map<String, String> producerConfig, KafkaTopics topics, int maxInFlight,
               long organizationId, int retentionDays, int chunkSize, long deliveryTimeoutMs, Metrics metrics) {
@@ -122,6 +125,7 @@ final class KafkaSink implements EnvelopeSink {
             release();
             if (e != null) {
                 Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                warnAtMostEvery10s(cause);
                 throw new java.util.concurrent.CompletionException(new SinkUnavailableException(
                         "kafka sink " + name + ": " + cause.getMessage(), Duration.ofSeconds(5)));
             }
@@ -159,6 +163,18 @@ final class KafkaSink implements EnvelopeSink {
                 vertx.setTimer(METADATA_RETRY_MS, id -> produce(records, next, deadlineNanos, acks));
                 return;
             }
+        }
+    }
+
+    /** Failed deliveries are answered 503 (nothing is logged for those); operators still need to see why. */
+    private void warnAtMostEvery10s(Throwable cause) {
+        long now = System.nanoTime();
+        long last = lastFailureLog.get();
+        int failures = unloggedFailures.incrementAndGet();
+        if (now - last >= TimeUnit.SECONDS.toNanos(10) && lastFailureLog.compareAndSet(last, now)) {
+            unloggedFailures.addAndGet(-failures);
+            LOG.log(System.Logger.Level.WARNING, "kafka sink " + name + ": " + failures
+                    + " envelope(s) not delivered since the last report (answered 503); latest: " + cause);
         }
     }
 
