@@ -61,12 +61,18 @@ final class RedisReplayIndex implements ReplayIndex {
             end
             return {0, 'remembered'}
             """;
+    /** Keeps the trace's first replay id; answers the one it holds, then the drained events. */
     static final String RECORD_AND_DRAIN = """
-            if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', tonumber(ARGV[2])) then
+            local current = redis.call('GET', KEYS[1])
+            if current then
               redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+            else
+              redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+              current = ARGV[1]
             end
             local drained = redis.call('HVALS', KEYS[2])
             if #drained > 0 then redis.call('DEL', KEYS[2]) end
+            table.insert(drained, 1, current)
             return drained
             """;
     /** The same as {@link #LOOKUP_OR_REMEMBER} for many traces in one call: KEYS in pairs, ARGV in fours. */
@@ -107,11 +113,14 @@ final class RedisReplayIndex implements ReplayIndex {
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile boolean closed;
+    private final KnownReplays knownReplays;
 
     /** {@code sharedLoop}: the event loop lettuce's channels live on (the ingest loop), or null for lettuce's own. */
     RedisReplayIndex(IndexSettings settings, RedisSettings redis, io.netty.channel.EventLoop sharedLoop) {
         this.settings = settings;
         this.redis = redis;
+        this.knownReplays = new KnownReplays(Math.min(TimeUnit.SECONDS.toMillis(settings.mappingTtlSecs()),
+                redis.knownReplaysMs()), redis.knownReplaysMax());
         DefaultClientResources.Builder resourceBuilder = DefaultClientResources.builder().computationThreadPoolSize(1);
         this.resources = (sharedLoop != null
                 ? resourceBuilder.eventLoopGroupProvider(new SharedEventLoopProvider(sharedLoop))
@@ -188,6 +197,21 @@ final class RedisReplayIndex implements ReplayIndex {
 
     @Override
     public CompletionStage<Optional<String>> lookupOrRemember(String traceId, Optional<PendingEvent> pending) {
+        Optional<String> known = knownReplays.get(traceId);
+        if (known.isPresent()) {
+            return CompletableFuture.completedFuture(known);
+        }
+        CompletionStage<Optional<String>> answer = lookupInRedis(traceId, pending);
+        if (!knownReplays.enabled()) {
+            return answer;
+        }
+        return answer.thenApply(replay -> {
+            replay.ifPresent(r -> knownReplays.lookedUp(traceId, r));
+            return replay;
+        });
+    }
+
+    private CompletionStage<Optional<String>> lookupInRedis(String traceId, Optional<PendingEvent> pending) {
         String[] args = pending.isPresent()
                 ? new String[] {pending.get().eventId(), PendingEvents.encode(pending.get()),
                         Long.toString(settings.pendingTtlSecs()), Integer.toString(settings.maxPendingPerTrace())}
@@ -365,11 +389,16 @@ final class RedisReplayIndex implements ReplayIndex {
 
     @Override
     public CompletionStage<List<PendingEvent>> recordAndDrain(String traceId, String replayId) {
+        if (knownReplays.recordedRecently(traceId, replayId)) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        long sentAt = System.nanoTime();
         return this.<List<Object>>script(RECORD_SHA, RECORD_AND_DRAIN, keys(traceId),
                 new String[] {replayId, Long.toString(settings.mappingTtlSecs())}).thenApply(values -> {
                     List<PendingEvent> drained = new ArrayList<>(values == null ? 0 : values.size());
-                    if (values != null) {
-                        for (Object v : values) {
+                    if (values != null && !values.isEmpty()) {
+                        knownReplays.recorded(traceId, replayId, String.valueOf(values.get(0)), sentAt);
+                        for (Object v : values.subList(1, values.size())) {
                             PendingEvent e = PendingEvents.decode(String.valueOf(v));
                             if (e != null) {
                                 drained.add(e);
@@ -470,9 +499,14 @@ final class RedisReplayIndex implements ReplayIndex {
      * @param commandTimeoutMs {@code command_timeout_ms}, default 1000 (lettuce's own default is 60 s)
      * @param connectTimeoutMs {@code connect_timeout_ms}, default 2000
      * @param batchFlush       {@code batch_flush}, default true: flush once per event-loop task
+     * @param knownReplaysMs   {@code known_replays_ms}, default 60000: a trace whose replay id Redis answered (or a
+     *                         record found or set) less than this long ago is answered from memory (0: never; at
+     *                         most {@code mapping_ttl_secs})
+     * @param knownReplaysMax  {@code known_replays_max}, default 100000: such traces kept at most
      */
     record RedisSettings(List<RedisURI> uris, boolean cluster, long commandTimeoutMs, long connectTimeoutMs,
-                         boolean batchFlush) {
+                         boolean batchFlush, long knownReplaysMs, int knownReplaysMax) {
+
         String describe() {
             return (cluster ? "cluster " : "") + uris.stream().map(u -> u.getHost() + ":" + u.getPort()).toList();
         }

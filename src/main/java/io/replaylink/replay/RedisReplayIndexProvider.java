@@ -44,8 +44,14 @@ public final class RedisReplayIndexProvider implements ReplayIndexProvider {
         } catch (IllegalArgumentException e) {
             throw new PluginConfigException(c.path() + ".uri", "not a Redis URI: " + uri + " (" + e.getMessage() + ")");
         }
+        long knownMs = c.number("known_replays_ms", 60_000);
+        long knownMax = c.number("known_replays_max", 100_000);
+        if (knownMs < 0 || knownMax < 1 || knownMax > 10_000_000) {
+            throw new PluginConfigException(c.path() + (knownMs < 0 ? ".known_replays_ms" : ".known_replays_max"),
+                    knownMs < 0 ? "must be 0 (off) or more" : "must be between 1 and 10000000");
+        }
         return new RedisReplayIndex(IndexSettings.from(c), new RedisReplayIndex.RedisSettings(uris, cluster,
-                commandTimeout, connectTimeout, c.bool("batch_flush", true)),
+                commandTimeout, connectTimeout, c.bool("batch_flush", true), knownMs, (int) knownMax),
                 context.hostService(IngestLoop.class).map(IngestLoop::eventLoop).orElse(null));
     }
 }
