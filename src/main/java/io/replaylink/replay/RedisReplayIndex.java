@@ -113,6 +113,7 @@ final class RedisReplayIndex implements ReplayIndex {
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
     private final KnownReplays knownReplays;
 
     /** {@code sharedLoop}: the event loop lettuce's channels live on (the ingest loop), or null for lettuce's own. */
@@ -236,23 +237,41 @@ final class RedisReplayIndex implements ReplayIndex {
      * their traces (Cluster cannot: a script's keys must share a slot), so concurrent requests cost one command.
      * While a batch is out, new lookups wait for its answer and then go together ({@link #MAX_BATCHES_OUT}): an idle
      * loop sends at once, a busy one sends fewer, larger batches, which is where the per-command costs (a write on
-     * each side, the script's call) stop growing with the rate. The wait is at most one round trip, itself bounded by
-     * the command timeout.
+     * each side, the script's call) stop growing with the rate. Records join the same batch (one script call each,
+     * sent before the lookups), so one loop has one write at Redis at a time. The wait is at most one round trip,
+     * itself bounded by the command timeout.
      */
     private CompletionStage<Optional<String>> batched(Context context, String[] keys, String[] args) {
+        LookupBatch batch = batch(context);
+        CompletableFuture<Optional<String>> result = new CompletableFuture<>();
+        batch.add(keys, args, result);
+        scheduleBatch(context, batch);
+        return result;
+    }
+
+    /** Records join the loop's batch too: while it is at Redis they wait, and go with the next one. */
+    private CompletionStage<List<Object>> batchedRecord(Context context, String[] keys, String[] args) {
+        LookupBatch batch = batch(context);
+        CompletableFuture<List<Object>> result = new CompletableFuture<>();
+        batch.records.add(new LookupBatch.Record(keys, args, result));
+        scheduleBatch(context, batch);
+        return result;
+    }
+
+    private LookupBatch batch(Context context) {
         LookupBatch batch = context.get(batchKey);
         if (batch == null) {
             batch = new LookupBatch();
             context.put(batchKey, batch);
         }
-        CompletableFuture<Optional<String>> result = new CompletableFuture<>();
-        batch.add(keys, args, result);
+        return batch;
+    }
+
+    private void scheduleBatch(Context context, LookupBatch batch) {
         if (!batch.scheduled && batch.out < MAX_BATCHES_OUT) {
             batch.scheduled = true;
-            LookupBatch scheduled = batch;
-            context.runOnContext(v -> flushBatch(context, scheduled));
+            context.runOnContext(v -> flushBatch(context, batch));
         }
-        return result;
     }
 
     /**
@@ -267,7 +286,24 @@ final class RedisReplayIndex implements ReplayIndex {
         AtomicBoolean flushFlag = flushFlag(context);
         boolean flushHere = flushFlag.compareAndSet(false, true);
         RedisClusterAsyncCommands<String, String> c = commands;
-        while (!batch.isEmpty()) {
+        // records first: a lookup of the same trace issued meanwhile then finds the mapping
+        for (LookupBatch.Record r : batch.takeRecords()) {
+            if (c == null || closed) {
+                r.result().completeExceptionally(new IllegalStateException("redis index is not connected"));
+                continue;
+            }
+            batch.out++;
+            this.<List<Object>>script(RECORD_SHA, RECORD_AND_DRAIN, r.keys(), r.args())
+                    .whenComplete((values, error) -> context.runOnContext(v -> {
+                        answered(context, batch);
+                        if (error != null) {
+                            r.result().completeExceptionally(error);
+                        } else {
+                            r.result().complete(values);
+                        }
+                    }));
+        }
+        while (!batch.results.isEmpty()) {
             LookupBatch.Call call = batch.take(MAX_BATCH);
             if (c == null || closed) {
                 call.results().forEach(r -> r.completeExceptionally(new IllegalStateException("redis index is not connected")));
@@ -311,8 +347,19 @@ final class RedisReplayIndex implements ReplayIndex {
             flushFlag.set(false);
         }
         if (redis.batchFlush() && conn != null) {
-            conn.flushCommands();
+            flush(conn);
         }
+    }
+
+    /** Writes what was issued since the last write to Redis (one socket write); counted for tests and metrics. */
+    private void flush(StatefulConnection<String, String> conn) {
+        writes.incrementAndGet();
+        conn.flushCommands();
+    }
+
+    /** Writes to Redis so far (each sends every command issued since the one before). */
+    long writes() {
+        return writes.get();
     }
 
     private AtomicBoolean flushFlag(Context context) {
@@ -363,7 +410,21 @@ final class RedisReplayIndex implements ReplayIndex {
         /** Commands of this loop's batches sent and not answered yet. */
         int out;
 
+        final List<Record> records = new ArrayList<>();
+
         record Call(String[] keys, String[] args, List<CompletableFuture<Optional<String>>> results) {
+        }
+
+        record Record(String[] keys, String[] args, CompletableFuture<List<Object>> result) {
+        }
+
+        List<Record> takeRecords() {
+            if (records.isEmpty()) {
+                return List.of();
+            }
+            List<Record> taken = List.copyOf(records);
+            records.clear();
+            return taken;
         }
 
         void add(String[] k, String[] a, CompletableFuture<Optional<String>> result) {
@@ -373,7 +434,7 @@ final class RedisReplayIndex implements ReplayIndex {
         }
 
         boolean isEmpty() {
-            return results.isEmpty();
+            return results.isEmpty() && records.isEmpty();
         }
 
         Call take(int max) {
@@ -393,8 +454,13 @@ final class RedisReplayIndex implements ReplayIndex {
             return CompletableFuture.completedFuture(List.of());
         }
         long sentAt = System.nanoTime();
-        return this.<List<Object>>script(RECORD_SHA, RECORD_AND_DRAIN, keys(traceId),
-                new String[] {replayId, Long.toString(settings.mappingTtlSecs())}).thenApply(values -> {
+        String[] keys = keys(traceId);
+        String[] args = {replayId, Long.toString(settings.mappingTtlSecs())};
+        Context context = Vertx.currentContext();
+        CompletionStage<List<Object>> reply = cluster == null && redis.batchFlush() && context != null
+                ? batchedRecord(context, keys, args)
+                : this.<List<Object>>script(RECORD_SHA, RECORD_AND_DRAIN, keys, args);
+        return reply.thenApply(values -> {
                     List<PendingEvent> drained = new ArrayList<>(values == null ? 0 : values.size());
                     if (values != null && !values.isEmpty()) {
                         knownReplays.recorded(traceId, replayId, String.valueOf(values.get(0)), sentAt);
@@ -454,7 +520,7 @@ final class RedisReplayIndex implements ReplayIndex {
         }
         Context context = Vertx.currentContext();
         if (context == null) {
-            conn.flushCommands();
+            flush(conn);
             return;
         }
         AtomicBoolean scheduled = flushFlag(context);
@@ -462,7 +528,7 @@ final class RedisReplayIndex implements ReplayIndex {
             AtomicBoolean flag = scheduled;
             context.runOnContext(v -> {
                 flag.set(false);
-                conn.flushCommands();
+                flush(conn);
             });
         }
     }

@@ -257,6 +257,58 @@ class RedisReplayIndexTest {
         }
     }
 
+    /**
+     * Records wait for the batch at Redis like lookups: Redis holds a lookup (CLIENT PAUSE) while a record and another
+     * lookup are issued 50 and 100 ms later; both go in one write when the first is answered: two writes in all
+     * (three if the record went on its own).
+     */
+    @Test
+    void aRecordIssuedWhileABatchIsOutGoesWithTheNextOne() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try (RedisServers.RedisServer redis = RedisServers.RedisServer.start()) {
+            RedisReplayIndex i = (RedisReplayIndex) create(redis.uri(), Map.of("known_replays_ms", 0));
+            try {
+                String a = trace();
+                String b = trace();
+                String early = trace();
+                get(i.lookupOrRemember(b, Optional.of(event(early))));
+                // a first record loads the script: on a server that lacks it, the fallback EVAL would go after the
+                // lookup that shares its write
+                get(i.recordAndDrain(trace(), "r-warm"));
+                CompletableFuture<List<PendingEvent>> drained = new CompletableFuture<>();
+                CompletableFuture<Optional<String>> last = new CompletableFuture<>();
+                io.vertx.core.Context loop = vertx.getOrCreateContext();
+                long before = i.writes();
+                RedisServers.command(redis.port(), "CLIENT", "PAUSE", "400", "ALL");
+                loop.runOnContext(v -> {
+                    i.lookupOrRemember(a, Optional.empty());
+                    vertx.setTimer(50, t -> i.recordAndDrain(b, "r-b").whenComplete((r, e) -> {
+                        if (e != null) {
+                            drained.completeExceptionally(e);
+                        } else {
+                            drained.complete(r);
+                        }
+                    }));
+                    vertx.setTimer(100, t -> i.lookupOrRemember(b, Optional.empty()).whenComplete((r, e) -> {
+                        if (e != null) {
+                            last.completeExceptionally(e);
+                        } else {
+                            last.complete(r);
+                        }
+                    }));
+                });
+                assertThat(drained.get(10, java.util.concurrent.TimeUnit.SECONDS)).extracting(PendingEvent::eventId)
+                        .containsExactly(early);
+                assertThat(last.get(10, java.util.concurrent.TimeUnit.SECONDS)).contains("r-b");
+                assertThat(i.writes() - before).isEqualTo(2);
+            } finally {
+                i.close();
+            }
+        } finally {
+            vertx.close().await();
+        }
+    }
+
     static long mgets(int port) throws java.io.IOException {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_mget:calls=(\\d+)")
                 .matcher(RedisServers.command(port, "info", "commandstats"));
