@@ -207,8 +207,16 @@ public final class ReplayLinker implements EnvelopeProcessor {
                 pending = Optional.of(new PendingEvent(eventId, projectId, ts, l.facts.level()));
             }
             Optional<PendingEvent> remember = pending;
+            // an answer after the timeout: the event has gone on unlinked; a hit (the event was then not
+            // remembered) links it by event_link, as a replay that arrives later would
+            java.util.function.Consumer<Optional<String>> late = remember.isEmpty() ? null : r -> {
+                String replayId = r.map(Uuids::normalize).orElse(null);
+                if (replayId != null) {
+                    emitLink(replayId, remember.get(), "late");
+                }
+            };
             all.add(timed("lookup", () -> index.lookupOrRemember(l.traceId, remember),
-                    r -> r.isPresent() ? "hit" : remember.isPresent() ? "remembered" : "miss").thenAccept(r -> {
+                    r -> r.isPresent() ? "hit" : remember.isPresent() ? "remembered" : "miss", late).thenAccept(r -> {
                         if (r != null && r.isPresent()) {
                             l.replayId = Uuids.normalize(r.get());
                             l.path = l.replayId == null ? null : "index";
@@ -290,6 +298,12 @@ public final class ReplayLinker implements EnvelopeProcessor {
     /** Runs an index call under the lookup timeout; failures and timeouts become null (fail open), counted. */
     private <T> CompletableFuture<T> timed(String op, java.util.function.Supplier<CompletionStage<T>> call,
                                            Function<T, String> outcome) {
+        return timed(op, call, outcome, null);
+    }
+
+    /** As above; {@code late}, when given, takes an answer that arrives after the timeout (on the index's thread). */
+    private <T> CompletableFuture<T> timed(String op, java.util.function.Supplier<CompletionStage<T>> call,
+                                           Function<T, String> outcome, java.util.function.Consumer<T> late) {
         long started = System.nanoTime();
         CompletableFuture<T> f;
         try {
@@ -297,10 +311,15 @@ public final class ReplayLinker implements EnvelopeProcessor {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<T> answer = f;
         return bounded(f.copy()).handle((value, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-                metrics.indexOperation(op, cause instanceof TimeoutException ? "timeout" : "error", started);
+                boolean timedOut = cause instanceof TimeoutException;
+                metrics.indexOperation(op, timedOut ? "timeout" : "error", started);
+                if (timedOut && late != null) {
+                    answer.thenAccept(late);
+                }
                 return null;
             }
             metrics.indexOperation(op, outcome.apply(value), started);
