@@ -40,32 +40,32 @@ final class KnownReplays {
     }
 
     synchronized Optional<String> get(String traceId) {
-        if (!enabled()) {
-            return Optional.empty();
-        }
-        Entry e = entries.get(traceId);
-        if (e == null) {
-            return Optional.empty();
-        }
-        if (System.nanoTime() - e.expiresAtNanos() >= 0) {
-            entries.remove(traceId);
-            return Optional.empty();
-        }
-        return Optional.of(e.replayId());
+        Entry e = live(traceId);
+        return e == null ? Optional.empty() : Optional.of(e.replayId());
     }
 
     /** Whether this sidecar recorded exactly this mapping less than {@code ttl} ago (see the class comment). */
     synchronized boolean recordedRecently(String traceId, String replayId) {
-        Entry e = enabled() ? entries.get(traceId) : null;
-        return e != null && e.recorded() && e.replayId().equals(replayId) && System.nanoTime() - e.expiresAtNanos() < 0;
+        Entry e = live(traceId);
+        return e != null && e.recorded() && e.replayId().equals(replayId);
     }
 
-    /** What a lookup found in Redis; an entry is not prolonged by seeing it again. */
+    /** What a lookup found in Redis; a live entry with that replay is kept as it is (not prolonged). */
     synchronized void lookedUp(String traceId, String replayId) {
-        Entry e = enabled() ? entries.get(traceId) : null;
-        if (enabled() && (e == null || !e.replayId().equals(replayId) || System.nanoTime() - e.expiresAtNanos() >= 0)) {
+        Entry e = live(traceId);
+        if (enabled() && (e == null || !e.replayId().equals(replayId))) {
             replace(traceId, new Entry(replayId, System.nanoTime() + ttlNanos, false));
         }
+    }
+
+    /** The trace's entry if it has not expired (an expired one is dropped); null when off. */
+    private Entry live(String traceId) {
+        Entry e = enabled() ? entries.get(traceId) : null;
+        if (e != null && System.nanoTime() - e.expiresAtNanos() >= 0) {
+            entries.remove(traceId);
+            return null;
+        }
+        return e;
     }
 
     /**

@@ -32,7 +32,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The index in Redis (standalone or Cluster) through one long-lived lettuce connection. Both operations are Lua
@@ -108,8 +107,7 @@ final class RedisReplayIndex implements ReplayIndex {
     private final ClientResources resources;
     private final RedisClient standalone;
     private final RedisClusterClient cluster;
-    private final Object flushKey = new Object();
-    private final Object batchKey = new Object();
+    private final Object loopKey = new Object();
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile boolean closed;
@@ -217,8 +215,8 @@ final class RedisReplayIndex implements ReplayIndex {
                 ? new String[] {pending.get().eventId(), PendingEvents.encode(pending.get()),
                         Long.toString(settings.pendingTtlSecs()), Integer.toString(settings.maxPendingPerTrace())}
                 : new String[] {"", "", "0", "0"};
-        Context context = Vertx.currentContext();
-        if (cluster == null && redis.batchFlush() && context != null) {
+        Context context = batchingContext();
+        if (context != null) {
             return batched(context, keys(traceId), args);
         }
         return this.<List<Object>>script(LOOKUP_SHA, LOOKUP_OR_REMEMBER, keys(traceId), args)
@@ -242,7 +240,7 @@ final class RedisReplayIndex implements ReplayIndex {
      * itself bounded by the command timeout.
      */
     private CompletionStage<Optional<String>> batched(Context context, String[] keys, String[] args) {
-        LookupBatch batch = batch(context);
+        LoopBatch batch = batch(context);
         CompletableFuture<Optional<String>> result = new CompletableFuture<>();
         batch.add(keys, args, result);
         scheduleBatch(context, batch);
@@ -251,24 +249,30 @@ final class RedisReplayIndex implements ReplayIndex {
 
     /** Records join the loop's batch too: while it is at Redis they wait, and go with the next one. */
     private CompletionStage<List<Object>> batchedRecord(Context context, String[] keys, String[] args) {
-        LookupBatch batch = batch(context);
+        LoopBatch batch = batch(context);
         CompletableFuture<List<Object>> result = new CompletableFuture<>();
-        batch.records.add(new LookupBatch.Record(keys, args, result));
+        batch.records.add(new LoopBatch.Record(keys, args, result));
         scheduleBatch(context, batch);
         return result;
     }
 
-    private LookupBatch batch(Context context) {
-        LookupBatch batch = context.get(batchKey);
+    /** Standalone Redis with batch_flush, called on an event loop: that loop's context; otherwise null. */
+    private Context batchingContext() {
+        return cluster == null && redis.batchFlush() ? Vertx.currentContext() : null;
+    }
+
+    /** This index's state on the context's event loop (created on first use; only that loop touches it). */
+    private LoopBatch batch(Context context) {
+        LoopBatch batch = context.get(loopKey);
         if (batch == null) {
-            batch = new LookupBatch();
-            context.put(batchKey, batch);
+            batch = new LoopBatch();
+            context.put(loopKey, batch);
         }
         return batch;
     }
 
-    private void scheduleBatch(Context context, LookupBatch batch) {
-        if (!batch.scheduled && batch.out < MAX_BATCHES_OUT) {
+    private void scheduleBatch(Context context, LoopBatch batch) {
+        if (batch.maySend()) {
             batch.scheduled = true;
             context.runOnContext(v -> flushBatch(context, batch));
         }
@@ -280,31 +284,29 @@ final class RedisReplayIndex implements ReplayIndex {
      * first anyway (an MGET before it would cost a second round trip on every miss); the plain lookups go as one
      * MGET. Results complete on the event loop that issued them, one hop for the whole batch.
      */
-    private void flushBatch(Context context, LookupBatch batch) {
+    private void flushBatch(Context context, LoopBatch batch) {
         batch.scheduled = false;
         // the commands below are flushed at the end of this task: keep them from scheduling a flush task of their own
-        AtomicBoolean flushFlag = flushFlag(context);
-        boolean flushHere = flushFlag.compareAndSet(false, true);
+        boolean flushHere = !batch.flushScheduled;
+        batch.flushScheduled = true;
         RedisClusterAsyncCommands<String, String> c = commands;
         // records first: a lookup of the same trace issued meanwhile then finds the mapping
-        for (LookupBatch.Record r : batch.takeRecords()) {
+        for (LoopBatch.Record r : batch.takeRecords()) {
             if (c == null || closed) {
                 r.result().completeExceptionally(new IllegalStateException("redis index is not connected"));
                 continue;
             }
-            batch.out++;
-            this.<List<Object>>script(RECORD_SHA, RECORD_AND_DRAIN, r.keys(), r.args())
-                    .whenComplete((values, error) -> context.runOnContext(v -> {
-                        answered(context, batch);
+            onAnswer(context, batch, this.<List<Object>>script(RECORD_SHA, RECORD_AND_DRAIN, r.keys(), r.args()),
+                    (values, error) -> {
                         if (error != null) {
                             r.result().completeExceptionally(error);
                         } else {
                             r.result().complete(values);
                         }
-                    }));
+                    });
         }
         while (!batch.results.isEmpty()) {
-            LookupBatch.Call call = batch.take(MAX_BATCH);
+            LoopBatch.Call call = batch.take(MAX_BATCH);
             if (c == null || closed) {
                 call.results().forEach(r -> r.completeExceptionally(new IllegalStateException("redis index is not connected")));
                 continue;
@@ -315,7 +317,6 @@ final class RedisReplayIndex implements ReplayIndex {
                 (call.args()[4 * i].isEmpty() ? plain : remember).add(i);
             }
             if (!remember.isEmpty()) {
-                batch.out++;
                 remember(context, batch, call, remember);
             }
             if (plain.isEmpty()) {
@@ -325,11 +326,9 @@ final class RedisReplayIndex implements ReplayIndex {
             for (int j = 0; j < plain.size(); j++) {
                 mappingKeys[j] = call.keys()[2 * plain.get(j)];
             }
-            batch.out++;
             CompletionStage<List<io.lettuce.core.KeyValue<String, String>>> mget = c.mget(mappingKeys);
             scheduleFlush();
-            mget.whenComplete((values, error) -> context.runOnContext(v -> {
-                answered(context, batch);
+            onAnswer(context, batch, mget, (values, error) -> {
                 for (int j = 0; j < plain.size(); j++) {
                     CompletableFuture<Optional<String>> r = call.results().get(plain.get(j));
                     if (error != null) {
@@ -339,19 +338,19 @@ final class RedisReplayIndex implements ReplayIndex {
                         r.complete(kv.hasValue() ? Optional.of(kv.getValue()) : Optional.empty());
                     }
                 }
-            }));
+            });
         }
         // this task runs on the loop already: flush now rather than in a task of its own
         StatefulConnection<String, String> conn = connection;
         if (flushHere) {
-            flushFlag.set(false);
+            batch.flushScheduled = false;
         }
         if (redis.batchFlush() && conn != null) {
             flush(conn);
         }
     }
 
-    /** Writes what was issued since the last write to Redis (one socket write); counted for tests and metrics. */
+    /** Writes what was issued since the last write to Redis (one socket write), counted. */
     private void flush(StatefulConnection<String, String> conn) {
         writes.incrementAndGet();
         conn.flushCommands();
@@ -362,24 +361,23 @@ final class RedisReplayIndex implements ReplayIndex {
         return writes.get();
     }
 
-    private AtomicBoolean flushFlag(Context context) {
-        AtomicBoolean flag = context.get(flushKey);
-        if (flag == null) {
-            flag = new AtomicBoolean();
-            context.put(flushKey, flag);
-        }
-        return flag;
+    /**
+     * Counts {@code command} as out at Redis until it is answered; then, on the batch's event loop, hands the answer to
+     * {@code then} after sending what waited meanwhile.
+     */
+    private <T> void onAnswer(Context context, LoopBatch batch, CompletionStage<T> command,
+                              java.util.function.BiConsumer<T, Throwable> then) {
+        batch.out++;
+        command.whenComplete((value, error) -> context.runOnContext(v -> {
+            batch.out--;
+            if (!batch.isEmpty() && batch.maySend()) {
+                flushBatch(context, batch);
+            }
+            then.accept(value, error);
+        }));
     }
 
-    /** A batch came back: the lookups that waited meanwhile go now (this runs on the batch's event loop). */
-    private void answered(Context context, LookupBatch batch) {
-        batch.out--;
-        if (!batch.isEmpty() && !batch.scheduled && batch.out < MAX_BATCHES_OUT) {
-            flushBatch(context, batch);
-        }
-    }
-
-    private void remember(Context context, LookupBatch batch, LookupBatch.Call call, List<Integer> which) {
+    private void remember(Context context, LoopBatch batch, LoopBatch.Call call, List<Integer> which) {
         String[] keys = new String[2 * which.size()];
         String[] args = new String[4 * which.size()];
         for (int j = 0; j < which.size(); j++) {
@@ -387,9 +385,8 @@ final class RedisReplayIndex implements ReplayIndex {
             System.arraycopy(call.keys(), 2 * i, keys, 2 * j, 2);
             System.arraycopy(call.args(), 4 * i, args, 4 * j, 4);
         }
-        this.<List<Object>>script(LOOKUP_MANY_SHA, LOOKUP_OR_REMEMBER_MANY, keys, args)
-                .whenComplete((flat, error) -> context.runOnContext(v -> {
-                    answered(context, batch);
+        onAnswer(context, batch, this.<List<Object>>script(LOOKUP_MANY_SHA, LOOKUP_OR_REMEMBER_MANY, keys, args),
+                (flat, error) -> {
                     for (int j = 0; j < which.size(); j++) {
                         CompletableFuture<Optional<String>> r = call.results().get(which.get(j));
                         if (error != null) {
@@ -398,19 +395,24 @@ final class RedisReplayIndex implements ReplayIndex {
                             r.complete(flat == null ? Optional.empty() : replayOf(flat, j));
                         }
                     }
-                }));
+                });
     }
 
-    /** Lookups waiting for the end of their event loop's task; touched only by that event loop. */
-    private static final class LookupBatch {
+    /**
+     * What one event loop has for Redis: lookups and records waiting to be sent, the commands out at Redis, and
+     * whether a flush is scheduled. Touched only by that event loop.
+     */
+    private static final class LoopBatch {
         final List<String> keys = new ArrayList<>();
         final List<String> args = new ArrayList<>();
         final List<CompletableFuture<Optional<String>>> results = new ArrayList<>();
-        boolean scheduled;
-        /** Commands of this loop's batches sent and not answered yet. */
-        int out;
-
         final List<Record> records = new ArrayList<>();
+        /** A flushBatch task is queued. */
+        boolean scheduled;
+        /** A task that flushes the connection is queued (or flushBatch, which flushes at its end, is running). */
+        boolean flushScheduled;
+        /** Commands sent and not answered yet. */
+        int out;
 
         record Call(String[] keys, String[] args, List<CompletableFuture<Optional<String>>> results) {
         }
@@ -437,6 +439,11 @@ final class RedisReplayIndex implements ReplayIndex {
             return results.isEmpty() && records.isEmpty();
         }
 
+        /** Whether waiting lookups and records may go now: none queued to go already, no batch out at Redis. */
+        boolean maySend() {
+            return !scheduled && out < MAX_BATCHES_OUT;
+        }
+
         Call take(int max) {
             int n = Math.min(max, results.size());
             Call call = new Call(keys.subList(0, 2 * n).toArray(String[]::new),
@@ -456,8 +463,8 @@ final class RedisReplayIndex implements ReplayIndex {
         long sentAt = System.nanoTime();
         String[] keys = keys(traceId);
         String[] args = {replayId, Long.toString(settings.mappingTtlSecs())};
-        Context context = Vertx.currentContext();
-        CompletionStage<List<Object>> reply = cluster == null && redis.batchFlush() && context != null
+        Context context = batchingContext();
+        CompletionStage<List<Object>> reply = context != null
                 ? batchedRecord(context, keys, args)
                 : this.<List<Object>>script(RECORD_SHA, RECORD_AND_DRAIN, keys, args);
         return reply.thenApply(values -> {
@@ -523,11 +530,11 @@ final class RedisReplayIndex implements ReplayIndex {
             flush(conn);
             return;
         }
-        AtomicBoolean scheduled = flushFlag(context);
-        if (scheduled.compareAndSet(false, true)) {
-            AtomicBoolean flag = scheduled;
+        LoopBatch batch = batch(context);
+        if (!batch.flushScheduled) {
+            batch.flushScheduled = true;
             context.runOnContext(v -> {
-                flag.set(false);
+                batch.flushScheduled = false;
                 flush(conn);
             });
         }

@@ -43,7 +43,7 @@ class RedisReplayIndexTest {
     static ReplayIndex create(String uri, Map<String, Object> extra) {
         Map<String, Object> config = new HashMap<>(extra);
         config.put("uri", uri);
-        config.put("namespace", "test-" + UUID.randomUUID().toString().substring(0, 8));
+        config.putIfAbsent("namespace", "test-" + UUID.randomUUID().toString().substring(0, 8));
         RedisReplayIndex index = (RedisReplayIndex) new RedisReplayIndexProvider().create(context(config));
         long deadline = System.currentTimeMillis() + 10_000;
         while (!index.connected() && System.currentTimeMillis() < deadline) {
@@ -215,46 +215,17 @@ class RedisReplayIndexTest {
      */
     @Test
     void lookupsIssuedWhileABatchIsOutGoTogetherWhenItIsAnswered() throws Exception {
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
-        try (RedisServers.RedisServer redis = RedisServers.RedisServer.start()) {
-            // known_replays_ms: 0, or the recorded trace would be answered from memory without any MGET
-            ReplayIndex i = create(redis.uri(), Map.of("known_replays_ms", 0));
-            try {
-                String a = trace();
-                get(i.recordAndDrain(a, "r-a"));
-                long before = mgets(redis.port());
-                CompletableFuture<List<Optional<String>>> all = new CompletableFuture<>();
-                io.vertx.core.Context loop = vertx.getOrCreateContext();
-                RedisServers.command(redis.port(), "CLIENT", "PAUSE", "400", "ALL");
-                loop.runOnContext(v -> {
-                    CompletableFuture<Optional<String>> first = i.lookupOrRemember(a, Optional.empty())
-                            .toCompletableFuture();
-                    CompletableFuture<Optional<String>> second = new CompletableFuture<>();
-                    vertx.setTimer(50, t -> i.lookupOrRemember(a, Optional.empty()).whenComplete((r, e) -> {
-                        if (e != null) {
-                            second.completeExceptionally(e);
-                        } else {
-                            second.complete(r);
-                        }
-                    }));
-                    vertx.setTimer(100, t -> i.lookupOrRemember(trace(), Optional.empty()).whenComplete((r, e) ->
-                            CompletableFuture.allOf(first, second).whenComplete((x, y) -> {
-                                if (e != null || y != null) {
-                                    all.completeExceptionally(e != null ? e : y);
-                                } else {
-                                    all.complete(List.of(first.join(), second.join(), r));
-                                }
-                            })));
-                });
-                assertThat(all.get(10, java.util.concurrent.TimeUnit.SECONDS))
-                        .containsExactly(Optional.of("r-a"), Optional.of("r-a"), Optional.empty());
-                assertThat(mgets(redis.port()) - before).isEqualTo(2);
-            } finally {
-                i.close();
-            }
-        } finally {
-            vertx.close().await();
-        }
+        withOwnRedis((vertx, redis, i) -> {
+            String a = trace();
+            get(i.recordAndDrain(a, "r-a"));
+            long before = RedisServers.calls(redis.port(), "mget");
+            List<CompletableFuture<Optional<String>>> lookups = whileRedisIsPaused(vertx, redis, () -> List.of(
+                    i.lookupOrRemember(a, Optional.empty()).toCompletableFuture(),
+                    later(vertx, 50, () -> i.lookupOrRemember(a, Optional.empty())),
+                    later(vertx, 100, () -> i.lookupOrRemember(trace(), Optional.empty()))));
+            assertThat(answers(lookups)).containsExactly(Optional.of("r-a"), Optional.of("r-a"), Optional.empty());
+            assertThat(RedisServers.calls(redis.port(), "mget") - before).isEqualTo(2);
+        });
     }
 
     /**
@@ -264,55 +235,74 @@ class RedisReplayIndexTest {
      */
     @Test
     void aRecordIssuedWhileABatchIsOutGoesWithTheNextOne() throws Exception {
+        withOwnRedis((vertx, redis, i) -> {
+            String b = trace();
+            String early = trace();
+            get(i.lookupOrRemember(b, Optional.of(event(early))));
+            // a first record loads the script: on a server that lacks it, the fallback EVAL would go after the
+            // lookup that shares its write
+            get(i.recordAndDrain(trace(), "r-warm"));
+            long before = i.writes();
+            List<CompletableFuture<?>> issued = whileRedisIsPaused(vertx, redis, () -> List.of(
+                    i.lookupOrRemember(trace(), Optional.empty()).toCompletableFuture(),
+                    later(vertx, 50, () -> i.recordAndDrain(b, "r-b")),
+                    later(vertx, 100, () -> i.lookupOrRemember(b, Optional.empty()))));
+            List<?> answers = answers(issued);
+            assertThat((List<?>) answers.get(1)).extracting(e -> ((PendingEvent) e).eventId()).containsExactly(early);
+            assertThat(answers.get(2)).isEqualTo(Optional.of("r-b"));
+            assertThat(i.writes() - before).isEqualTo(2);
+        });
+    }
+
+    interface OwnRedisTest {
+        void run(io.vertx.core.Vertx vertx, RedisServers.RedisServer redis, RedisReplayIndex index) throws Exception;
+    }
+
+    /** A Redis server of the test's own (it pauses it) and an index on it that never answers from memory. */
+    static void withOwnRedis(OwnRedisTest test) throws Exception {
         io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
         try (RedisServers.RedisServer redis = RedisServers.RedisServer.start()) {
-            RedisReplayIndex i = (RedisReplayIndex) create(redis.uri(), Map.of("known_replays_ms", 0));
+            // known_replays_ms: 0, or a recorded trace would be answered from memory without any command
+            RedisReplayIndex index = (RedisReplayIndex) create(redis.uri(), Map.of("known_replays_ms", 0));
             try {
-                String a = trace();
-                String b = trace();
-                String early = trace();
-                get(i.lookupOrRemember(b, Optional.of(event(early))));
-                // a first record loads the script: on a server that lacks it, the fallback EVAL would go after the
-                // lookup that shares its write
-                get(i.recordAndDrain(trace(), "r-warm"));
-                CompletableFuture<List<PendingEvent>> drained = new CompletableFuture<>();
-                CompletableFuture<Optional<String>> last = new CompletableFuture<>();
-                io.vertx.core.Context loop = vertx.getOrCreateContext();
-                long before = i.writes();
-                RedisServers.command(redis.port(), "CLIENT", "PAUSE", "400", "ALL");
-                loop.runOnContext(v -> {
-                    i.lookupOrRemember(a, Optional.empty());
-                    vertx.setTimer(50, t -> i.recordAndDrain(b, "r-b").whenComplete((r, e) -> {
-                        if (e != null) {
-                            drained.completeExceptionally(e);
-                        } else {
-                            drained.complete(r);
-                        }
-                    }));
-                    vertx.setTimer(100, t -> i.lookupOrRemember(b, Optional.empty()).whenComplete((r, e) -> {
-                        if (e != null) {
-                            last.completeExceptionally(e);
-                        } else {
-                            last.complete(r);
-                        }
-                    }));
-                });
-                assertThat(drained.get(10, java.util.concurrent.TimeUnit.SECONDS)).extracting(PendingEvent::eventId)
-                        .containsExactly(early);
-                assertThat(last.get(10, java.util.concurrent.TimeUnit.SECONDS)).contains("r-b");
-                assertThat(i.writes() - before).isEqualTo(2);
+                test.run(vertx, redis, index);
             } finally {
-                i.close();
+                index.close();
             }
         } finally {
             vertx.close().await();
         }
     }
 
-    static long mgets(int port) throws java.io.IOException {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_mget:calls=(\\d+)")
-                .matcher(RedisServers.command(port, "info", "commandstats"));
-        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    /** Has Redis hold every command for 400 ms, then runs {@code issue} on an event loop of {@code vertx}. */
+    static <T> T whileRedisIsPaused(io.vertx.core.Vertx vertx, RedisServers.RedisServer redis,
+                                    java.util.function.Supplier<T> issue) throws Exception {
+        CompletableFuture<T> issued = new CompletableFuture<>();
+        RedisServers.command(redis.port(), "CLIENT", "PAUSE", "400", "ALL");
+        vertx.getOrCreateContext().runOnContext(v -> issued.complete(issue.get()));
+        return issued.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Runs {@code call} on the caller's event loop {@code ms} later; its answer, as a future. */
+    static <T> CompletableFuture<T> later(io.vertx.core.Vertx vertx, long ms,
+                                          java.util.function.Supplier<CompletionStage<T>> call) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        vertx.setTimer(ms, t -> call.get().whenComplete((value, error) -> {
+            if (error != null) {
+                answer.completeExceptionally(error);
+            } else {
+                answer.complete(value);
+            }
+        }));
+        return answer;
+    }
+
+    static <T> List<T> answers(List<? extends CompletableFuture<? extends T>> futures) throws Exception {
+        List<T> out = new ArrayList<>();
+        for (CompletableFuture<? extends T> f : futures) {
+            out.add(f.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        return out;
     }
 
     @ParameterizedTest

@@ -51,6 +51,13 @@ public final class RedisServers {
         throw new AssertionError(name + " not found: run scripts/test, which installs Debian's redis-server");
     }
 
+    /** How many times the server ran {@code command} (e.g. {@code mget}, {@code evalsha}), from INFO commandstats. */
+    public static long calls(int port, String command) throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_" + command + ":calls=(\\d+)")
+                .matcher(command(port, "INFO", "commandstats"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
     /** Sends one command in RESP and returns the raw reply. */
     public static String command(int port, String... args) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
