@@ -237,7 +237,7 @@ final class RedisReplayIndex implements ReplayIndex {
      * loop sends at once, a busy one sends fewer, larger batches, which is where the per-command costs (a write on
      * each side, the script's call) stop growing with the rate. Records join the same batch (one script call each,
      * sent before the lookups), so one loop has one write at Redis at a time. The wait is at most one round trip,
-     * itself bounded by the command timeout.
+     * itself bounded by the command timeout, plus {@code batch_interval_us} when that is set.
      */
     private CompletionStage<Optional<String>> batched(Context context, String[] keys, String[] args) {
         LoopBatch batch = batch(context);
@@ -271,10 +271,21 @@ final class RedisReplayIndex implements ReplayIndex {
         return batch;
     }
 
+    /**
+     * Has the waiting lookups and records sent when they may go: at the end of this task once
+     * {@code batch_interval_us} has passed since the loop's last batch went, otherwise when it will have.
+     */
     private void scheduleBatch(Context context, LoopBatch batch) {
         if (batch.maySend()) {
             batch.scheduled = true;
-            context.runOnContext(v -> flushBatch(context, batch));
+            long wait = batch.untilDue(redis.batchIntervalNanos());
+            if (wait > 0) {
+                // a netty task runs outside the Vert.x context: hop into it to send
+                ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
+                        () -> context.runOnContext(v -> flushBatch(context, batch)), wait, TimeUnit.NANOSECONDS);
+            } else {
+                context.runOnContext(v -> flushBatch(context, batch));
+            }
         }
     }
 
@@ -286,6 +297,7 @@ final class RedisReplayIndex implements ReplayIndex {
      */
     private void flushBatch(Context context, LoopBatch batch) {
         batch.scheduled = false;
+        batch.sentAt = System.nanoTime();
         // the commands below are flushed at the end of this task: keep them from scheduling a flush task of their own
         boolean flushHere = !batch.flushScheduled;
         batch.flushScheduled = true;
@@ -371,7 +383,11 @@ final class RedisReplayIndex implements ReplayIndex {
         command.whenComplete((value, error) -> context.runOnContext(v -> {
             batch.out--;
             if (!batch.isEmpty() && batch.maySend()) {
-                flushBatch(context, batch);
+                if (batch.untilDue(redis.batchIntervalNanos()) > 0) {
+                    scheduleBatch(context, batch);
+                } else {
+                    flushBatch(context, batch);
+                }
             }
             then.accept(value, error);
         }));
@@ -413,6 +429,8 @@ final class RedisReplayIndex implements ReplayIndex {
         boolean flushScheduled;
         /** Commands sent and not answered yet. */
         int out;
+        /** When the last batch went ({@link System#nanoTime}; long ago at first). */
+        long sentAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
 
         record Call(String[] keys, String[] args, List<CompletableFuture<Optional<String>>> results) {
         }
@@ -437,6 +455,11 @@ final class RedisReplayIndex implements ReplayIndex {
 
         boolean isEmpty() {
             return results.isEmpty() && records.isEmpty();
+        }
+
+        /** Nanoseconds until the next batch may go, {@code interval} after the last one (0 or less: now). */
+        long untilDue(long interval) {
+            return interval == 0 ? 0 : sentAt + interval - System.nanoTime();
         }
 
         /** Whether waiting lookups and records may go now: none queued to go already, no batch out at Redis. */
@@ -576,9 +599,16 @@ final class RedisReplayIndex implements ReplayIndex {
      *                         record found or set) less than this long ago is answered from memory (0: never; at
      *                         most {@code mapping_ttl_secs})
      * @param knownReplaysMax  {@code known_replays_max}, default 100000: such traces kept at most
+     * @param batchIntervalMicros {@code batch_interval_us}, default 0: the least time between two batches one
+     *                         event loop sends (0: none); lookups and records issued sooner wait for it, so a busy
+     *                         loop sends fewer, larger batches and an idle one sends at once
      */
     record RedisSettings(List<RedisURI> uris, boolean cluster, long commandTimeoutMs, long connectTimeoutMs,
-                         boolean batchFlush, long knownReplaysMs, int knownReplaysMax) {
+                         boolean batchFlush, long knownReplaysMs, int knownReplaysMax, long batchIntervalMicros) {
+
+        long batchIntervalNanos() {
+            return TimeUnit.MICROSECONDS.toNanos(batchIntervalMicros);
+        }
 
         String describe() {
             return (cluster ? "cluster " : "") + uris.stream().map(u -> u.getHost() + ":" + u.getPort()).toList();

@@ -50,8 +50,13 @@ public final class RedisReplayIndexProvider implements ReplayIndexProvider {
             throw new PluginConfigException(c.path() + (knownMs < 0 ? ".known_replays_ms" : ".known_replays_max"),
                     knownMs < 0 ? "must be 0 (off) or more" : "must be between 1 and 10000000");
         }
+        long interval = c.number("batch_interval_us", 0);
+        if (interval < 0 || interval > 100_000) {
+            throw new PluginConfigException(c.path() + ".batch_interval_us", "must be between 0 (none) and 100000");
+        }
         return new RedisReplayIndex(IndexSettings.from(c), new RedisReplayIndex.RedisSettings(uris, cluster,
-                commandTimeout, connectTimeout, c.bool("batch_flush", true), knownMs, (int) knownMax),
+                commandTimeout, connectTimeout, c.bool("batch_flush", true), knownMs, (int) knownMax,
+                interval),
                 context.hostService(IngestLoop.class).map(IngestLoop::eventLoop).orElse(null));
     }
 }

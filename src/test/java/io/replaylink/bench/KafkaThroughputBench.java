@@ -56,10 +56,14 @@ public final class KafkaThroughputBench {
         }
         Path dir = Files.createTempDirectory("replaylink-spool-bench");
         out.append("\n\n| spool append, 2 KB envelope | appends/s | µs per envelope |\n|---|---:|---:|");
-        for (Spool.Fsync fsync : Spool.Fsync.values()) {
-            double rate = spoolAppends(dir.resolve(fsync.name()), fsync, seconds);
-            out.append(String.format(Locale.ROOT, "%n| fsync %s | %.0f | %.1f |", fsync.name().toLowerCase(Locale.ROOT),
-                    rate, 1e6 / rate));
+        try {
+            for (Spool.Fsync fsync : Spool.Fsync.values()) {
+                double rate = spoolAppends(dir.resolve(fsync.name()), fsync, seconds);
+                out.append(String.format(Locale.ROOT, "%n| fsync %s | %.0f | %.1f |",
+                        fsync.name().toLowerCase(Locale.ROOT), rate, 1e6 / rate));
+            }
+        } finally {
+            io.replaylink.testing.TempDirs.delete(dir);
         }
         return out.toString();
     }
@@ -172,6 +176,8 @@ public final class KafkaThroughputBench {
                 System.out.println("non-200 answers: " + failed.get());
             }
             return rate;
+        } finally {
+            io.replaylink.testing.TempDirs.delete(dir);
         }
     }
 

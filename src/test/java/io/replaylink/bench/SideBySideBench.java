@@ -164,6 +164,7 @@ public final class SideBySideBench {
             }
         } finally {
             vertx.close().await();
+            io.replaylink.testing.TempDirs.delete(dir);
         }
         return out.toString();
     }

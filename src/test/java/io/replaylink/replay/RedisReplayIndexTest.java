@@ -20,8 +20,10 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The Redis index against a real standalone Redis and a real 3-node Redis Cluster. */
 class RedisReplayIndexTest {
@@ -254,16 +256,63 @@ class RedisReplayIndexTest {
         });
     }
 
+    /**
+     * Batches go at least {@code batch_interval_us} apart: with 80 ms, a lookup on an idle loop goes at once, and two
+     * issued 5 and 10 ms after it wait for the interval and share one write; with none, each goes on its own.
+     */
+    @Test
+    void batchesGoAtLeastTheIntervalApart() throws Exception {
+        for (long interval : new long[] {80_000, 0}) {
+            withOwnRedis(Map.of("batch_interval_us", interval), (vertx, redis, i) -> {
+                String t = trace();
+                get(i.recordAndDrain(t, "r-t"));
+                long before = i.writes();
+                long start = System.nanoTime();
+                // all three from one event loop (a timer set off a loop may land on any loop)
+                CompletableFuture<List<CompletableFuture<?>>> issued = new CompletableFuture<>();
+                vertx.getOrCreateContext().runOnContext(v -> issued.complete(List.of(
+                        later(vertx, 6, () -> i.lookupOrRemember(t, Optional.empty())),
+                        later(vertx, 11, () -> i.lookupOrRemember(t, Optional.empty())),
+                        later(vertx, 1, () -> i.lookupOrRemember(trace(), Optional.empty())).thenApply(r ->
+                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)))));
+                List<?> answers = answers(issued.get(10, TimeUnit.SECONDS));
+                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertThat(List.<Object>copyOf(answers.subList(0, 2))).containsExactly(Optional.of("r-t"), Optional.of("r-t"));
+                assertThat(i.writes() - before).as("writes with an interval of %d us", interval)
+                        .isEqualTo(interval > 0 ? 2 : 3);
+                assertThat((Long) answers.get(2)).as("the first lookup went at once").isLessThan(60);
+                if (interval > 0) {
+                    assertThat(tookMs).as("the later two waited for the interval").isGreaterThanOrEqualTo(80);
+                }
+            });
+        }
+    }
+
+    @Test
+    void aNegativeOrOverlongBatchIntervalIsAConfigError() {
+        for (long interval : new long[] {-1, 100_001}) {
+            assertThatThrownBy(() -> create("redis://127.0.0.1:1", Map.of("batch_interval_us", interval)))
+                    .isInstanceOf(io.replaylink.spi.PluginConfigException.class)
+                    .hasMessageContaining("batch_interval_us");
+        }
+    }
+
     interface OwnRedisTest {
         void run(io.vertx.core.Vertx vertx, RedisServers.RedisServer redis, RedisReplayIndex index) throws Exception;
     }
 
     /** A Redis server of the test's own (it pauses it) and an index on it that never answers from memory. */
     static void withOwnRedis(OwnRedisTest test) throws Exception {
+        withOwnRedis(Map.of(), test);
+    }
+
+    static void withOwnRedis(Map<String, Object> extra, OwnRedisTest test) throws Exception {
         io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
         try (RedisServers.RedisServer redis = RedisServers.RedisServer.start()) {
             // known_replays_ms: 0, or a recorded trace would be answered from memory without any command
-            RedisReplayIndex index = (RedisReplayIndex) create(redis.uri(), Map.of("known_replays_ms", 0));
+            Map<String, Object> config = new HashMap<>(extra);
+            config.put("known_replays_ms", 0);
+            RedisReplayIndex index = (RedisReplayIndex) create(redis.uri(), config);
             try {
                 test.run(vertx, redis, index);
             } finally {

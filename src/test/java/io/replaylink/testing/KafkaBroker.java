@@ -221,5 +221,7 @@ public final class KafkaBroker implements AutoCloseable {
     @Override
     public void close() {
         kill();
+        // a broker's logs reach hundreds of MB in a benchmark
+        TempDirs.delete(dir);
     }
 }

@@ -158,6 +158,7 @@ public final class RedisServers {
         @Override
         public void close() {
             stop();
+            TempDirs.delete(dir);
         }
     }
 
