@@ -96,8 +96,6 @@ final class RedisReplayIndex implements ReplayIndex {
             return out
             """;
     private static final int MAX_BATCH = 512;
-    /** Lookup batches one event loop has at Redis at a time; the next waits for an answer (see batched). */
-    static final int MAX_BATCHES_OUT = 1;
     private static final String LOOKUP_SHA = sha1(LOOKUP_OR_REMEMBER);
     private static final String LOOKUP_MANY_SHA = sha1(LOOKUP_OR_REMEMBER_MANY);
     private static final String RECORD_SHA = sha1(RECORD_AND_DRAIN);
@@ -231,13 +229,13 @@ final class RedisReplayIndex implements ReplayIndex {
     }
 
     /**
-     * Standalone Redis: the lookups one event loop issues within one task go to Redis as one script call over all
-     * their traces (Cluster cannot: a script's keys must share a slot), so concurrent requests cost one command.
-     * While a batch is out, new lookups wait for its answer and then go together ({@link #MAX_BATCHES_OUT}): an idle
-     * loop sends at once, a busy one sends fewer, larger batches, which is where the per-command costs (a write on
-     * each side, the script's call) stop growing with the rate. Records join the same batch (one script call each,
-     * sent before the lookups), so one loop has one write at Redis at a time. The wait is at most one round trip,
-     * itself bounded by the command timeout, plus {@code batch_interval_us} when that is set.
+     * Standalone Redis: the lookups one event loop issues within one task go to Redis as one script call over all their
+     * traces (Cluster cannot: a script's keys must share a slot), so concurrent requests cost one command. While a
+     * batch is out (until all its commands are answered), new lookups wait for its answer and then go together: an idle
+     * loop sends at once, a busy one sends fewer, larger batches, which is where the per-command costs (a write on each
+     * side, the script's call) stop growing with the rate. Records join the same batch (one script call each, sent
+     * before the lookups), so one loop has one write at Redis at a time. The wait is at most one round trip, itself
+     * bounded by the command timeout, plus {@code batch_interval_us} when that is set.
      */
     private CompletionStage<Optional<String>> batched(Context context, String[] keys, String[] args) {
         LoopBatch batch = batch(context);
@@ -462,9 +460,9 @@ final class RedisReplayIndex implements ReplayIndex {
             return interval == 0 ? 0 : sentAt + interval - System.nanoTime();
         }
 
-        /** Whether waiting lookups and records may go now: none queued to go already, no batch out at Redis. */
+        /** Whether waiting lookups and records may go now: none queued to go already, no command out at Redis. */
         boolean maySend() {
-            return !scheduled && out < MAX_BATCHES_OUT;
+            return !scheduled && out == 0;
         }
 
         Call take(int max) {

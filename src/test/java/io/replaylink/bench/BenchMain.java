@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * The benchmarks behind README's figures, each beside a baseline measured in the same run. {@code scripts/bench}
- * calls this with the suites to run ({@code codec}, {@code splice}, {@code sampling}, {@code index}, {@code kafka}, {@code interval}; all by default; {@code e2e}, the
- * side-by-side rate sweep with nginx, only when named);
+ * calls this with the suites to run ({@code codec}, {@code splice}, {@code sampling}, {@code index}, {@code kafka},
+ * {@code interval}; all by default; {@code e2e}, the side-by-side rate sweep with nginx, only when named);
  * {@code -Dbench.quick=true} shortens the run.
  */
 public final class BenchMain {

@@ -268,16 +268,15 @@ class RedisReplayIndexTest {
                 get(i.recordAndDrain(t, "r-t"));
                 long before = i.writes();
                 long start = System.nanoTime();
-                // all three from one event loop (a timer set off a loop may land on any loop)
-                CompletableFuture<List<CompletableFuture<?>>> issued = new CompletableFuture<>();
-                vertx.getOrCreateContext().runOnContext(v -> issued.complete(List.of(
+                List<CompletableFuture<?>> issued = onOneLoop(vertx, () -> List.of(
                         later(vertx, 6, () -> i.lookupOrRemember(t, Optional.empty())),
                         later(vertx, 11, () -> i.lookupOrRemember(t, Optional.empty())),
                         later(vertx, 1, () -> i.lookupOrRemember(trace(), Optional.empty())).thenApply(r ->
-                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)))));
-                List<?> answers = answers(issued.get(10, TimeUnit.SECONDS));
+                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))));
+                List<?> answers = answers(issued);
                 long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertThat(List.<Object>copyOf(answers.subList(0, 2))).containsExactly(Optional.of("r-t"), Optional.of("r-t"));
+                assertThat(List.<Object>copyOf(answers.subList(0, 2)))
+                        .containsExactly(Optional.of("r-t"), Optional.of("r-t"));
                 assertThat(i.writes() - before).as("writes with an interval of %d us", interval)
                         .isEqualTo(interval > 0 ? 2 : 3);
                 assertThat((Long) answers.get(2)).as("the first lookup went at once").isLessThan(60);
@@ -326,10 +325,18 @@ class RedisReplayIndexTest {
     /** Has Redis hold every command for 400 ms, then runs {@code issue} on an event loop of {@code vertx}. */
     static <T> T whileRedisIsPaused(io.vertx.core.Vertx vertx, RedisServers.RedisServer redis,
                                     java.util.function.Supplier<T> issue) throws Exception {
-        CompletableFuture<T> issued = new CompletableFuture<>();
         RedisServers.command(redis.port(), "CLIENT", "PAUSE", "400", "ALL");
+        return onOneLoop(vertx, issue);
+    }
+
+    /**
+     * Runs {@code issue} on one event loop of {@code vertx}, so that the lookups it issues (also those of its
+     * {@link #later} timers) share that loop's batch; a timer set off a loop may land on any loop.
+     */
+    static <T> T onOneLoop(io.vertx.core.Vertx vertx, java.util.function.Supplier<T> issue) throws Exception {
+        CompletableFuture<T> issued = new CompletableFuture<>();
         vertx.getOrCreateContext().runOnContext(v -> issued.complete(issue.get()));
-        return issued.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        return issued.get(10, TimeUnit.SECONDS);
     }
 
     /** Runs {@code call} on the caller's event loop {@code ms} later; its answer, as a future. */

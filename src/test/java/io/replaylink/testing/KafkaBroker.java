@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  * start, a test's own topics with {@link #createTopics}. Producing to a topic the broker auto-creates races the
  * broker's own set-up of the new partition: an idempotent producer's first request can fail (not yet leader) while
  * its second is appended, after which the first is refused as out of order until {@code delivery.timeout.ms}
- * (KAFKA-15591, fixed on the broker side by apache/kafka#23234; the 4.3.1 broker here has it; seen as a 503 for a few envelopes, about one run in
- * eight, when the tests relied on auto-creation).
+ * (KAFKA-15591, fixed on the broker side by apache/kafka#23234; the 4.3.1 broker here has it; seen as a 503 for a
+ * few envelopes, about one run in eight, when the tests relied on auto-creation).
  */
 public final class KafkaBroker implements AutoCloseable {
     private static KafkaBroker shared;
@@ -42,11 +42,6 @@ public final class KafkaBroker implements AutoCloseable {
         this.properties = properties;
         this.port = port;
     }
-
-    /** The kafka sink's default topic names (Relay's, plus ReplayLink's {@code replaylink-envelopes}). */
-    public static final List<String> DEFAULT_TOPICS = List.of("ingest-events", "ingest-transactions",
-            "ingest-attachments", "ingest-feedback-events", "ingest-replay-events", "ingest-replay-recordings",
-            "outcomes", "replaylink-envelopes");
 
     /** One broker for the whole test JVM (tests use their own topics). */
     public static synchronized KafkaBroker shared() {
@@ -87,7 +82,7 @@ public final class KafkaBroker implements AutoCloseable {
                     props.toString(), "--ignore-formatted"), dir.resolve("format.log"));
             KafkaBroker broker = new KafkaBroker(dir, props, port);
             broker.launch();
-            broker.createTopics(DEFAULT_TOPICS.toArray(String[]::new));
+            broker.createTopics(io.replaylink.forward.kafka.KafkaSinkProvider.defaultTopics().toArray(String[]::new));
             return broker;
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -25,6 +25,11 @@ import java.util.Set;
 public final class KafkaSinkProvider implements SinkProvider {
     private static final Set<String> COMPRESSION = Set.of("lz4", "zstd", "gzip", "snappy", "none");
 
+    /** The topics a kafka sink writes to when its config names none (Relay's, plus {@code replaylink-envelopes}). */
+    public static java.util.List<String> defaultTopics() {
+        return KafkaTopics.defaults().all();
+    }
+
     @Override
     public String name() {
         return "kafka";

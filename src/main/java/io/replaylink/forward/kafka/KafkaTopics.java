@@ -14,6 +14,17 @@ import java.util.Map;
 record KafkaTopics(String events, String transactions, String attachments, String feedback, String replayEvents,
                    String replayRecordings, String outcomes, String other) {
 
+    /** Relay's topic names (and {@code replaylink-envelopes} for {@code other}), nothing overridden. */
+    static KafkaTopics defaults() {
+        return of(Map.of());
+    }
+
+    /** Every topic this sink writes to. */
+    java.util.List<String> all() {
+        return java.util.List.of(events, transactions, attachments, feedback, replayEvents, replayRecordings, outcomes,
+                other);
+    }
+
     @SuppressWarnings("unchecked")
     static KafkaTopics from(PluginConfig c) {
         Object raw = c.asMap().get("topics");
@@ -27,6 +38,10 @@ record KafkaTopics(String events, String transactions, String attachments, Strin
                 throw new PluginConfigException(c.path() + ".topics." + key, "unknown topic kind");
             }
         }
+        return of(t);
+    }
+
+    private static KafkaTopics of(Map<String, Object> t) {
         return new KafkaTopics(name(t, "events", "ingest-events"), name(t, "transactions", "ingest-transactions"),
                 name(t, "attachments", "ingest-attachments"), name(t, "feedback", "ingest-feedback-events"),
                 name(t, "replay_events", "ingest-replay-events"),
