@@ -96,6 +96,8 @@ final class RedisReplayIndex implements ReplayIndex {
             return out
             """;
     private static final int MAX_BATCH = 512;
+    /** The least time past the batch interval after which an idle loop's timer sends what waits (see scheduleBatch). */
+    private static final long MIN_IDLE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final String LOOKUP_SHA = sha1(LOOKUP_OR_REMEMBER);
     private static final String LOOKUP_MANY_SHA = sha1(LOOKUP_OR_REMEMBER_MANY);
     private static final String RECORD_SHA = sha1(RECORD_AND_DRAIN);
@@ -271,20 +273,33 @@ final class RedisReplayIndex implements ReplayIndex {
 
     /**
      * Has the waiting lookups and records sent when they may go: at the end of this task once
-     * {@code batch_interval_us} has passed since the loop's last batch went, otherwise when it will have.
+     * {@code batch_interval_us} has passed since the loop's last batch went. Before that, the first lookup, record or
+     * answer after the interval sends them (on a busy loop one comes soon); an idle loop has a timer as well, set to
+     * twice the interval (at least a millisecond past it). A timer set to the interval itself would make the loop
+     * spin: Netty polls without blocking in the last half millisecond before a timer is due, which on a busy loop,
+     * woken by its requests, happened before every batch and cost more CPU than the batching saved.
      */
     private void scheduleBatch(Context context, LoopBatch batch) {
-        if (batch.maySend()) {
-            batch.scheduled = true;
-            long wait = batch.untilDue(redis.batchIntervalNanos());
-            if (wait > 0) {
-                // a netty task runs outside the Vert.x context: hop into it to send
-                ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
-                        () -> context.runOnContext(v -> flushBatch(context, batch)), wait, TimeUnit.NANOSECONDS);
-            } else {
-                context.runOnContext(v -> flushBatch(context, batch));
-            }
+        if (!batch.maySend()) {
+            return;
         }
+        long wait = batch.untilDue(redis.batchIntervalNanos());
+        if (wait > 0) {
+            if (batch.idleTimer == null) {
+                // a netty task runs outside the Vert.x context: hop into it to send
+                batch.idleTimer = ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
+                        () -> context.runOnContext(v -> {
+                            batch.idleTimer = null;
+                            if (!batch.isEmpty()) {
+                                scheduleBatch(context, batch);
+                            }
+                        }), wait + Math.max(redis.batchIntervalNanos(), MIN_IDLE_SLACK_NANOS), TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        batch.cancelIdleTimer();
+        batch.scheduled = true;
+        context.runOnContext(v -> flushBatch(context, batch));
     }
 
     /**
@@ -384,6 +399,7 @@ final class RedisReplayIndex implements ReplayIndex {
                 if (batch.untilDue(redis.batchIntervalNanos()) > 0) {
                     scheduleBatch(context, batch);
                 } else {
+                    batch.cancelIdleTimer();
                     flushBatch(context, batch);
                 }
             }
@@ -427,6 +443,8 @@ final class RedisReplayIndex implements ReplayIndex {
         boolean flushScheduled;
         /** Commands sent and not answered yet. */
         int out;
+        /** Sends what waits for the interval if no lookup, record or answer does first (an idle loop); or null. */
+        io.netty.util.concurrent.ScheduledFuture<?> idleTimer;
         /** When the last batch went ({@link System#nanoTime}; long ago at first). */
         long sentAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
 
@@ -458,6 +476,13 @@ final class RedisReplayIndex implements ReplayIndex {
         /** Nanoseconds until the next batch may go, {@code interval} after the last one (0 or less: now). */
         long untilDue(long interval) {
             return interval == 0 ? 0 : sentAt + interval - System.nanoTime();
+        }
+
+        void cancelIdleTimer() {
+            if (idleTimer != null) {
+                idleTimer.cancel(false);
+                idleTimer = null;
+            }
         }
 
         /** Whether waiting lookups and records may go now: none queued to go already, no command out at Redis. */

@@ -287,6 +287,30 @@ class RedisReplayIndexTest {
         }
     }
 
+    /**
+     * On a busy loop the first lookup after the interval sends what waited; the idle loop's timer (twice the interval)
+     * is only the fallback. A timer at the interval itself made the loop spin before every batch.
+     */
+    @Test
+    void aLookupAfterTheIntervalSendsWhatWaitedWithoutWaitingForTheIdleTimer() throws Exception {
+        withOwnRedis(Map.of("batch_interval_us", 100_000), (vertx, redis, i) -> {
+            String t = trace();
+            get(i.recordAndDrain(t, "r-t"));
+            long before = i.writes();
+            long start = System.nanoTime();
+            java.util.function.Function<CompletionStage<Optional<String>>, CompletionStage<Long>> arrival = answer ->
+                    answer.thenApply(r -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            List<CompletableFuture<Long>> issued = onOneLoop(vertx, () -> List.of(
+                    later(vertx, 1, () -> arrival.apply(i.lookupOrRemember(trace(), Optional.empty()))),
+                    later(vertx, 6, () -> arrival.apply(i.lookupOrRemember(t, Optional.empty()))),
+                    later(vertx, 130, () -> arrival.apply(i.lookupOrRemember(t, Optional.empty())))));
+            List<Long> arrivedMs = answers(issued);
+            assertThat(i.writes() - before).as("the waiting lookup went with the one after the interval").isEqualTo(2);
+            assertThat(arrivedMs.get(1)).as("the waiting lookup's answer (ms)")
+                    .isGreaterThanOrEqualTo(130).isLessThan(190);
+        });
+    }
+
     @Test
     void aNegativeOrOverlongBatchIntervalIsAConfigError() {
         for (long interval : new long[] {-1, 100_001}) {
