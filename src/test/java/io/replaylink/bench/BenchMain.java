@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * The benchmarks behind README's figures, each beside a baseline measured in the same run. {@code scripts/bench}
  * calls this with the suites to run ({@code codec}, {@code splice}, {@code sampling}, {@code index}, {@code kafka},
- * {@code interval}; all by default; {@code e2e}, the side-by-side rate sweep with nginx, only when named);
+ * {@code cost}; all by default; {@code e2e}, the side-by-side rate sweep with nginx, only when named);
  * {@code -Dbench.quick=true} shortens the run.
  */
 public final class BenchMain {
@@ -23,7 +23,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> suites = args.length == 0 ? List.of("codec", "splice", "sampling", "index", "kafka", "interval")
+        List<String> suites = args.length == 0 ? List.of("codec", "splice", "sampling", "index", "kafka", "cost")
                 : List.of(args);
         boolean quick = Boolean.getBoolean("bench.quick");
         StringBuilder report = new StringBuilder();
@@ -42,8 +42,8 @@ public final class BenchMain {
         if (suites.contains("kafka")) {
             report.append(KafkaThroughputBench.run(quick ? 4 : 10)).append("\n\n");
         }
-        if (suites.contains("interval")) {
-            report.append(quick ? BatchIntervalBench.run(2000, 3, 3, 5) : BatchIntervalBench.run(7000, 10, 6, 5))
+        if (suites.contains("cost")) {
+            report.append(quick ? LinkingCostBench.run(2000, 3, 3, 5) : LinkingCostBench.run(7000, 10, 6, 5))
                     .append("\n");
         }
         if (suites.contains("e2e")) {

@@ -69,13 +69,15 @@ public final class SideBySideBench {
         try (RedisServers.RedisServer redis = RedisServers.RedisServer.start(); KafkaBroker broker = KafkaBroker.start()) {
             String kafkaSink = "  - {name: kafka, config: {bootstrap_servers: \"" + broker.bootstrap() + "\"}}";
             Path full = Files.writeString(dir.resolve("full.yaml"), config("[replay-linker]",
-                    "{name: redis, config: {uri: \"" + redis.uri() + "\"}}", kafkaSink));
+                    "{name: redis, config: {uri: \"" + redis.uri() + "\", batch_interval_us: " + BATCH_INTERVAL_US
+                            + "}}", kafkaSink));
             Path off = Files.writeString(dir.resolve("off.yaml"), config("[]", "{name: memory}", kafkaSink));
             Path nginxConf = nginxConfig(dir, upstream.actualPort());
             List<String> rows = new ArrayList<>();
             double[] best = new double[3];
             AtHalf[] atHalf = new AtHalf[3];
-            String[] names = {"ReplayLink: linking, Redis index, Kafka", "ReplayLink: processing off, Kafka",
+            String[] names = {"ReplayLink: linking, Redis index, Kafka" + (BATCH_INTERVAL_US > 0
+                    ? " (batch_interval_us " + BATCH_INTERVAL_US + ")" : ""), "ReplayLink: processing off, Kafka",
                     "nginx proxy to the capturing upstream"};
             // both ReplayLink configurations run side by side and take turns at every rate, so a slow drift of the
             // shared machine meets both alike; nginx (another program, on its own) follows
@@ -416,10 +418,21 @@ public final class SideBySideBench {
     }
 
     /** One step of a scripted stream at {@code rate}; {@code seed} picks the stream (a repeat must not reuse ids). */
+    /** The full pipeline's Redis batch interval ({@code -Dbench.batchIntervalUs}, {@code scripts/bench}'s env). */
+    static final long BATCH_INTERVAL_US = Long.getLong("bench.batchIntervalUs", 0);
+
     static Step sweep(Vertx vertx, int port, double rate, int seconds, long seed) throws Exception {
+        return send(vertx, port, rate, stream(rate, seconds, seed));
+    }
+
+    /** The benchmark's stream for one step: about {@code rate * seconds} envelopes at {@code rate}. */
+    static Stream stream(double rate, int seconds, long seed) {
         int sessions = (int) Math.max(10, rate * seconds / 9);
-        Stream stream = StreamGenerator.generate(Scenario.parse("seed: " + seed + "\nsessions: " + sessions
+        return StreamGenerator.generate(Scenario.parse("seed: " + seed + "\nsessions: " + sessions
                 + "\nmalformed_share: 0\nrate: {rps: " + rate + "}\n"));
+    }
+
+    static Step send(Vertx vertx, int port, double rate, Stream stream) throws Exception {
         return new Step(rate, LoadGenerator.run(vertx, stream, "127.0.0.1", port, false, 256, null));
     }
 

@@ -195,6 +195,11 @@ public final class KafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** The broker's process id (for its CPU time). */
+    public long pid() {
+        return process.pid();
+    }
+
     /** Stops the broker as a crash would (SIGKILL); {@link #startAgain()} brings it back with its data. */
     public void kill() {
         if (process != null) {
