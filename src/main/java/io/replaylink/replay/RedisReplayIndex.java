@@ -289,7 +289,9 @@ final class RedisReplayIndex implements ReplayIndex {
                 // a netty task runs outside the Vert.x context: hop into it to send
                 batch.idleTimer = ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
                         () -> context.runOnContext(v -> {
-                            batch.idleTimer = null;
+                            if (batch.idleTimer != null && batch.idleTimer.isDone()) {
+                                batch.idleTimer = null; // this one (a newer timer may have replaced it meanwhile)
+                            }
                             if (!batch.isEmpty()) {
                                 scheduleBatch(context, batch);
                             }
