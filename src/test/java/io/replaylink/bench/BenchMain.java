@@ -23,8 +23,15 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> suites = args.length == 0 ? List.of("codec", "splice", "sampling", "index", "kafka", "cost")
-                : List.of(args);
+        List<String> all = List.of("codec", "splice", "sampling", "index", "kafka", "cost");
+        List<String> suites = args.length == 0 ? all : List.of(args);
+        for (String suite : suites) {
+            if (!all.contains(suite) && !suite.equals("e2e")) {
+                System.err.println("scripts/bench: no suite " + suite + " (suites: " + String.join(", ", all)
+                        + ", e2e; interval is now part of cost)");
+                System.exit(2);
+            }
+        }
         boolean quick = Boolean.getBoolean("bench.quick");
         StringBuilder report = new StringBuilder();
         if (suites.contains("codec")) {
