@@ -42,7 +42,7 @@ public final class LinkingCostBench {
                         String.format(Locale.ROOT, redis, 3, 1500), true));
     }
 
-    public static String run(double rate, int warmSteps, int steps, int stepSeconds) throws Exception {
+    public static String run(double rate, int warmSteps, int steps, double stepSeconds) throws Exception {
         Vertx vertx = Vertx.vertx();
         Path dir = Files.createTempDirectory("replaylink-cost");
         List<Variant> variants = List.of();
@@ -102,7 +102,7 @@ public final class LinkingCostBench {
             io.replaylink.testing.TempDirs.delete(dir);
         }
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "What linking costs at %.0f/s (the "
-                + "side-by-side stream; %d warm-up and %d measured steps of %d s per process, taking turns; medians "
+                + "side-by-side stream; %d warm-up and %d measured steps of %.1f s per process, taking turns; medians "
                 + "over the measured steps; CPU in µs per envelope; implied knee ratio = the baseline's machine CPU "
                 + "over the variant's):%n%n| system | sidecar | redis-server | Kafka broker | load generator "
                 + "| machine | implied knee ratio | Redis reads/envelope | p50 ms | p99 ms "

@@ -421,15 +421,33 @@ public final class SideBySideBench {
     /** The full pipeline's Redis batch interval ({@code -Dbench.batchIntervalUs}, {@code scripts/bench}'s env). */
     static final long BATCH_INTERVAL_US = Long.getLong("bench.batchIntervalUs", 0);
 
-    static Step sweep(Vertx vertx, int port, double rate, int seconds, long seed) throws Exception {
+    static Step sweep(Vertx vertx, int port, double rate, double seconds, long seed) throws Exception {
         return send(vertx, port, rate, stream(rate, seconds, seed));
     }
 
-    /** The benchmark's stream for one step: about {@code rate * seconds} envelopes at {@code rate}. */
-    static Stream stream(double rate, int seconds, long seed) {
+    /**
+     * The benchmark's stream for one step: {@code seconds} of envelopes at {@code rate}. A scenario is sized in
+     * sessions, whose envelope count depends on the scenario, so the first guess is scaled by the duration it came
+     * out at (an older fixed guess of 9 envelopes per session made every step half as long as its label said).
+     */
+    static Stream stream(double rate, double seconds, long seed) {
         int sessions = (int) Math.max(10, rate * seconds / 9);
+        Stream stream = generate(rate, sessions, seed);
+        double lasted = durationSeconds(stream);
+        if (lasted > 0 && Math.abs(lasted - seconds) > 0.05 * seconds) {
+            stream = generate(rate, (int) Math.max(10, Math.round(sessions * seconds / lasted)), seed);
+        }
+        return stream;
+    }
+
+    private static Stream generate(double rate, int sessions, long seed) {
         return StreamGenerator.generate(Scenario.parse("seed: " + seed + "\nsessions: " + sessions
                 + "\nmalformed_share: 0\nrate: {rps: " + rate + "}\n"));
+    }
+
+    static double durationSeconds(Stream stream) {
+        List<Stream.Request> r = stream.requests();
+        return r.size() < 2 ? 0 : (r.get(r.size() - 1).atMicros() - r.get(0).atMicros()) / 1e6;
     }
 
     static Step send(Vertx vertx, int port, double rate, Stream stream) throws Exception {
@@ -513,6 +531,6 @@ public final class SideBySideBench {
     }
 
     public static void main(String[] args) throws Exception {
-        System.out.println(run(args.length > 0 ? Integer.parseInt(args[0]) : 8));
+        System.out.println(run(args.length > 0 ? Integer.parseInt(args[0]) : 5));
     }
 }
