@@ -50,7 +50,7 @@ public final class BenchMain {
             report.append(KafkaThroughputBench.run(quick ? 4 : 10)).append("\n\n");
         }
         if (suites.contains("cost")) {
-            report.append(quick ? LinkingCostBench.run(2000, 3, 3, 2.5) : LinkingCostBench.run(7000, 10, 6, 2.5))
+            report.append(quick ? LinkingCostBench.run(2000, 3, 3, 2.5) : LinkingCostBench.run(7000, 24, 6, 2.5))
                     .append("\n");
         }
         if (suites.contains("e2e")) {
