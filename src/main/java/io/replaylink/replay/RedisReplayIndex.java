@@ -96,7 +96,7 @@ final class RedisReplayIndex implements ReplayIndex {
             return out
             """;
     private static final int MAX_BATCH = 512;
-    /** The least time past the batch interval after which an idle loop's timer sends what waits (see scheduleBatch). */
+    /** The least time past the batch interval after which an idle loop's timer sends what waits (see sendWhenDue). */
     private static final long MIN_IDLE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final String LOOKUP_SHA = sha1(LOOKUP_OR_REMEMBER);
     private static final String LOOKUP_MANY_SHA = sha1(LOOKUP_OR_REMEMBER_MANY);
@@ -243,7 +243,7 @@ final class RedisReplayIndex implements ReplayIndex {
         LoopBatch batch = batch(context);
         CompletableFuture<Optional<String>> result = new CompletableFuture<>();
         batch.add(keys, args, result);
-        scheduleBatch(context, batch);
+        sendWhenDue(context, batch, false);
         return result;
     }
 
@@ -252,7 +252,7 @@ final class RedisReplayIndex implements ReplayIndex {
         LoopBatch batch = batch(context);
         CompletableFuture<List<Object>> result = new CompletableFuture<>();
         batch.records.add(new LoopBatch.Record(keys, args, result));
-        scheduleBatch(context, batch);
+        sendWhenDue(context, batch, false);
         return result;
     }
 
@@ -272,36 +272,44 @@ final class RedisReplayIndex implements ReplayIndex {
     }
 
     /**
-     * Has the waiting lookups and records sent when they may go: at the end of this task once
-     * {@code batch_interval_us} has passed since the loop's last batch went. Before that, the first lookup, record or
-     * answer after the interval sends them (on a busy loop one comes soon); an idle loop has a timer as well, set to
-     * twice the interval (at least a millisecond past it). A timer set to the interval itself would make the loop
-     * spin: Netty polls without blocking in the last half millisecond before a timer is due, which on a busy loop,
-     * woken by its requests, happened before every batch and cost more CPU than the batching saved.
+     * Has the waiting lookups and records sent when they may go: once {@code batch_interval_us} has passed since the
+     * loop's last batch went, at the end of this task ({@code here}: in this task, which already runs on the loop).
+     * Before that, the first lookup, record or answer after the interval sends them (on a busy loop one comes soon);
+     * an idle loop has a timer as well, set to twice the interval (at least a millisecond past it). A timer set to
+     * the interval itself would make the loop spin: Netty polls without blocking in the last half millisecond before
+     * a timer is due, which on a busy loop, woken by its requests, happened before every batch and cost more CPU
+     * than the batching saved.
      */
-    private void scheduleBatch(Context context, LoopBatch batch) {
-        if (!batch.maySend()) {
+    private void sendWhenDue(Context context, LoopBatch batch, boolean here) {
+        if (batch.isEmpty() || !batch.maySend()) {
             return;
         }
         long wait = batch.untilDue(redis.batchIntervalNanos());
         if (wait > 0) {
-            if (batch.idleTimer == null) {
-                // a netty task runs outside the Vert.x context: hop into it to send
-                batch.idleTimer = ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().schedule(
-                        () -> context.runOnContext(v -> {
-                            if (batch.idleTimer != null && batch.idleTimer.isDone()) {
-                                batch.idleTimer = null; // this one (a newer timer may have replaced it meanwhile)
-                            }
-                            if (!batch.isEmpty()) {
-                                scheduleBatch(context, batch);
-                            }
-                        }), wait + Math.max(redis.batchIntervalNanos(), MIN_IDLE_SLACK_NANOS), TimeUnit.NANOSECONDS);
+            if (batch.idleTimer < 0) {
+                long nanos = wait + Math.max(redis.batchIntervalNanos(), MIN_IDLE_SLACK_NANOS);
+                long[] timer = new long[1];
+                // a Vert.x timer set on the loop's context fires on it
+                timer[0] = context.owner().setTimer(TimeUnit.NANOSECONDS.toMillis(nanos) + 1, id -> {
+                    if (batch.idleTimer == timer[0]) {
+                        batch.idleTimer = -1;
+                    }
+                    sendWhenDue(context, batch, true);
+                });
+                batch.idleTimer = timer[0];
             }
             return;
         }
-        batch.cancelIdleTimer();
-        batch.scheduled = true;
-        context.runOnContext(v -> flushBatch(context, batch));
+        if (batch.idleTimer >= 0) {
+            context.owner().cancelTimer(batch.idleTimer);
+            batch.idleTimer = -1;
+        }
+        if (here) {
+            flushBatch(context, batch);
+        } else {
+            batch.scheduled = true;
+            context.runOnContext(v -> flushBatch(context, batch));
+        }
     }
 
     /**
@@ -397,14 +405,7 @@ final class RedisReplayIndex implements ReplayIndex {
         batch.out++;
         command.whenComplete((value, error) -> context.runOnContext(v -> {
             batch.out--;
-            if (!batch.isEmpty() && batch.maySend()) {
-                if (batch.untilDue(redis.batchIntervalNanos()) > 0) {
-                    scheduleBatch(context, batch);
-                } else {
-                    batch.cancelIdleTimer();
-                    flushBatch(context, batch);
-                }
-            }
+            sendWhenDue(context, batch, true);
             then.accept(value, error);
         }));
     }
@@ -445,8 +446,8 @@ final class RedisReplayIndex implements ReplayIndex {
         boolean flushScheduled;
         /** Commands sent and not answered yet. */
         int out;
-        /** Sends what waits for the interval if no lookup, record or answer does first (an idle loop); or null. */
-        io.netty.util.concurrent.ScheduledFuture<?> idleTimer;
+        /** The Vert.x timer that sends what waits for the interval if no lookup, record or answer does first; or -1. */
+        long idleTimer = -1;
         /** When the last batch went ({@link System#nanoTime}; long ago at first). */
         long sentAt = System.nanoTime() - TimeUnit.HOURS.toNanos(1);
 
@@ -478,13 +479,6 @@ final class RedisReplayIndex implements ReplayIndex {
         /** Nanoseconds until the next batch may go, {@code interval} after the last one (0 or less: now). */
         long untilDue(long interval) {
             return interval == 0 ? 0 : sentAt + interval - System.nanoTime();
-        }
-
-        void cancelIdleTimer() {
-            if (idleTimer != null) {
-                idleTimer.cancel(false);
-                idleTimer = null;
-            }
         }
 
         /** Whether waiting lookups and records may go now: none queued to go already, no command out at Redis. */

@@ -45,41 +45,43 @@ public final class LinkingCostBench {
     public static String run(double rate, int warmSteps, int steps, double stepSeconds) throws Exception {
         Vertx vertx = Vertx.vertx();
         Path dir = Files.createTempDirectory("replaylink-cost");
-        List<Variant> variants = List.of();
-        SidecarProcess[] sidecars = new SidecarProcess[variants("").size()];
+        List<Variant> variants = new ArrayList<>();
+        List<SidecarProcess> sidecars = new ArrayList<>();
         List<List<double[]>> measured = new ArrayList<>();
         try (RedisServers.RedisServer redis = RedisServers.RedisServer.start();
              KafkaBroker broker = KafkaBroker.start()) {
-            variants = variants(redis.uri());
+            variants.addAll(variants(redis.uri()));
             String kafkaSink = "  - {name: kafka, config: {bootstrap_servers: \"" + broker.bootstrap() + "\"}}";
             for (int i = 0; i < variants.size(); i++) {
                 Variant v = variants.get(i);
                 Path config = Files.writeString(dir.resolve("variant-" + i + ".yaml"),
                         SideBySideBench.config(v.processors(), v.index(), kafkaSink));
-                sidecars[i] = SidecarProcess.start(config, dir.resolve("sidecar-" + i + ".log"));
+                sidecars.add(SidecarProcess.start(config, dir.resolve("sidecar-" + i + ".log")));
                 measured.add(new ArrayList<>());
             }
             for (int i = 0; i < variants.size(); i++) {
                 for (int s = 0; s < warmSteps; s++) {
-                    SideBySideBench.sweep(vertx, sidecars[i].port(), rate, stepSeconds, 3_000_000L + 1000L * i + s);
+                    SideBySideBench.sweep(vertx, sidecars.get(i).port(), rate, stepSeconds,
+                            3_000_000L + 1000L * i + s);
                 }
             }
             for (int s = 0; s < steps; s++) {
                 for (int i = 0; i < variants.size(); i++) {
+                    SidecarProcess sidecarProcess = sidecars.get(i);
                     // generated before the counters are read: the generator's column is sending only
                     io.replaylink.loadgen.Stream stream = SideBySideBench.stream(rate, stepSeconds,
                             4_000_000L + 1000L * i + s);
-                    String metrics0 = SideBySideBench.scrape(sidecars[i].port());
-                    long cpu0 = SideBySideBench.cpuTicks(sidecars[i].pid());
+                    String metrics0 = SideBySideBench.scrape(sidecarProcess.port());
+                    long cpu0 = SideBySideBench.cpuTicks(sidecarProcess.pid());
                     long broker0 = SideBySideBench.cpuTicks(broker.pid());
                     long self0 = ownCpuNanos();
                     double redisCpu0 = redisCpuSeconds(redis);
                     double reads0 = redisStat(redis, "total_reads_processed");
-                    LoadGenerator.Result r = SideBySideBench.send(vertx, sidecars[i].port(), rate, stream).result();
+                    LoadGenerator.Result r = SideBySideBench.send(vertx, sidecarProcess.port(), rate, stream).result();
                     double answered = Math.max(1, r.answered());
-                    String metrics1 = SideBySideBench.scrape(sidecars[i].port());
+                    String metrics1 = SideBySideBench.scrape(sidecarProcess.port());
                     String lookup = "replaylink_index_duration_seconds_bucket{op=\"lookup\",le=\"";
-                    double sidecar = (SideBySideBench.cpuTicks(sidecars[i].pid()) - cpu0) * 10_000.0 / answered;
+                    double sidecar = (SideBySideBench.cpuTicks(sidecarProcess.pid()) - cpu0) * 10_000.0 / answered;
                     double redisCpu = (redisCpuSeconds(redis) - redisCpu0) * 1e6 / answered;
                     double brokerCpu = (SideBySideBench.cpuTicks(broker.pid()) - broker0) * 10_000.0 / answered;
                     double generator = (ownCpuNanos() - self0) / 1000.0 / answered;
@@ -94,9 +96,7 @@ public final class LinkingCostBench {
             }
         } finally {
             for (SidecarProcess sidecar : sidecars) {
-                if (sidecar != null) {
-                    sidecar.close();
-                }
+                sidecar.close();
             }
             vertx.close().await();
             io.replaylink.testing.TempDirs.delete(dir);

@@ -417,10 +417,10 @@ public final class SideBySideBench {
         return calls;
     }
 
-    /** One step of a scripted stream at {@code rate}; {@code seed} picks the stream (a repeat must not reuse ids). */
     /** The full pipeline's Redis batch interval ({@code -Dbench.batchIntervalUs}, {@code scripts/bench}'s env). */
     static final long BATCH_INTERVAL_US = Long.getLong("bench.batchIntervalUs", 0);
 
+    /** One step of a scripted stream at {@code rate}; {@code seed} picks the stream (a repeat must not reuse ids). */
     static Step sweep(Vertx vertx, int port, double rate, double seconds, long seed) throws Exception {
         return send(vertx, port, rate, stream(rate, seconds, seed));
     }
