@@ -68,15 +68,16 @@ public final class SideBySideBench {
         StringBuilder out = new StringBuilder();
         try (RedisServers.RedisServer redis = RedisServers.RedisServer.start(); KafkaBroker broker = KafkaBroker.start()) {
             String kafkaSink = "  - {name: kafka, config: {bootstrap_servers: \"" + broker.bootstrap() + "\"}}";
-            Path full = Files.writeString(dir.resolve("full.yaml"), config("[replay-linker]",
-                    "{name: redis, config: {uri: \"" + redis.uri() + "\", batch_interval_us: " + BATCH_INTERVAL_US
-                            + "}}", kafkaSink));
+            Path full = Files.writeString(dir.resolve("full.yaml"), config("[replay-linker]", MEMORY_INDEX
+                    ? "{name: memory}" : "{name: redis, config: {uri: \"" + redis.uri() + "\", batch_interval_us: "
+                    + BATCH_INTERVAL_US + "}}", kafkaSink));
             Path off = Files.writeString(dir.resolve("off.yaml"), config("[]", "{name: memory}", kafkaSink));
             Path nginxConf = nginxConfig(dir, upstream.actualPort());
             List<String> rows = new ArrayList<>();
             double[] best = new double[3];
             AtHalf[] atHalf = new AtHalf[3];
-            String[] names = {"ReplayLink: linking, Redis index, Kafka" + (BATCH_INTERVAL_US > 0
+            String[] names = {MEMORY_INDEX ? "ReplayLink: linking, in-memory index, Kafka"
+                    : "ReplayLink: linking, Redis index, Kafka" + (BATCH_INTERVAL_US > 0
                     ? " (batch_interval_us " + BATCH_INTERVAL_US + ")" : ""), "ReplayLink: processing off, Kafka",
                     "nginx proxy to the capturing upstream"};
             // both ReplayLink configurations run side by side and take turns at every rate, so a slow drift of the
@@ -419,6 +420,11 @@ public final class SideBySideBench {
 
     /** The full pipeline's Redis batch interval ({@code -Dbench.batchIntervalUs}, {@code scripts/bench}'s env). */
     static final long BATCH_INTERVAL_US = Long.getLong("bench.batchIntervalUs", 0);
+    /**
+     * The full pipeline with the in-memory index instead of Redis ({@code -Dbench.fullIndex=memory},
+     * {@code E2E_INDEX=memory}): what linking costs at the knee without the Redis round trips.
+     */
+    static final boolean MEMORY_INDEX = "memory".equals(System.getProperty("bench.fullIndex", "redis"));
 
     /** One step of a scripted stream at {@code rate}; {@code seed} picks the stream (a repeat must not reuse ids). */
     static Step sweep(Vertx vertx, int port, double rate, double seconds, long seed) throws Exception {
