@@ -18,8 +18,10 @@ import java.util.concurrent.TimeUnit;
  * of primitive arrays, so the entries, which live for {@code ttl} (a minute), are neither copied by every young
  * collection until they are promoted nor scanned as references from the old generation (a map of objects cost the
  * sidecar's young collections about 1.5 ms each at 7,000 envelopes/s). An id of another form is not kept (it is
- * asked of Redis every time). Bounded: at most {@code maxEntries}, in two generations of half that each; when the
- * newer one is full, the older one is emptied and becomes the newer, so the oldest half leaves at once. Thread-safe
+ * asked of Redis every time; ids reach here as {@code Uuids.normalize} writes them, lower case). Bounded: at most
+ * {@code maxEntries}, in two generations of half that each; when the newer one is full, the older one is emptied and
+ * becomes the newer, so the oldest half leaves at once. The tables are at most half full: about 100 to 140 bytes per
+ * entry of the bound, taken as they grow. Thread-safe
  * (one lock; the event loop is its only user in practice).
  */
 final class KnownReplays {
@@ -32,12 +34,15 @@ final class KnownReplays {
 
     private final long ttlNanos;
     private final int perGeneration;
+    /** Whether the older generation is kept at all: not with a bound of one entry. */
+    private final boolean keepOlder;
     private Generation newer;
     private Generation older;
 
     KnownReplays(long ttlMillis, int maxEntries) {
         this.ttlNanos = TimeUnit.MILLISECONDS.toNanos(ttlMillis);
         this.perGeneration = Math.max(1, maxEntries / 2);
+        this.keepOlder = maxEntries >= 2;
         this.newer = new Generation(perGeneration);
         this.older = new Generation(perGeneration);
     }
@@ -96,7 +101,8 @@ final class KnownReplays {
 
     /**
      * The live entry's slot: in the newer generation as is, in the older plus {@link #OLDER}; -1 when there is
-     * none. An expired entry in the newer generation hides the older one, which is older still.
+     * none. A live entry in the newer generation comes first (it is the later word on the trace); an expired one
+     * there leaves the older generation's, if that still lives (a record answered after its own ttl writes one).
      */
     private int live(long[] trace) {
         if (!enabled()) {
@@ -104,8 +110,8 @@ final class KnownReplays {
         }
         long now = System.nanoTime();
         int slot = newer.find(trace[0], trace[1]);
-        if (slot >= 0) {
-            return now - newer.expires[slot] < 0 ? slot : -1;
+        if (slot >= 0 && now - newer.expires[slot] < 0) {
+            return slot;
         }
         slot = older.find(trace[0], trace[1]);
         return slot >= 0 && now - older.expires[slot] < 0 ? OLDER + slot : -1;
@@ -122,6 +128,9 @@ final class KnownReplays {
             emptied.clear();
             older = newer;
             newer = emptied;
+            if (!keepOlder) {
+                older.clear();
+            }
             slot = -1;
         }
         newer.put(slot, trace, replay, expiresAt, flag);

@@ -202,6 +202,25 @@ class KnownReplaysTest {
         assertThat(known.size()).isEqualTo(1);
     }
 
+    @Test
+    void aBoundOfOneKeepsOneAndALiveOlderEntryIsFoundBehindAnExpiredNewerOne() {
+        KnownReplays one = new KnownReplays(60_000, 1);
+        for (int i = 0; i < 5; i++) {
+            one.lookedUp(trace(), R1);
+        }
+        assertThat(one.size()).isEqualTo(1);
+
+        KnownReplays known = new KnownReplays(60_000, 4);
+        String t = trace();
+        known.lookedUp(t, R1);
+        known.lookedUp(trace(), R1);
+        known.lookedUp(trace(), R1);
+        // t is in the older generation now; a record answered long after it was sent writes an expired newer entry
+        known.recorded(t, R2, R1, System.nanoTime() - java.util.concurrent.TimeUnit.SECONDS.toNanos(61));
+        assertThat(known.get(t)).contains(R1);
+        assertThat(known.recordedRecently(t, R1)).isFalse();
+    }
+
     /** A replay id derived from the trace id (reversed), so each trace has its own. */
     private static String replayOf(String trace) {
         return new StringBuilder(trace).reverse().toString();
