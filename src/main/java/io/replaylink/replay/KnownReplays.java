@@ -21,16 +21,13 @@ import java.util.concurrent.TimeUnit;
  * asked of Redis every time; ids reach here as {@code Uuids.normalize} writes them, lower case). Bounded: at most
  * {@code maxEntries}, in two generations of half that each; when the newer one is full, the older one is emptied and
  * becomes the newer, so the oldest half leaves at once. The tables are at most half full: about 100 to 140 bytes per
- * entry of the bound, taken as they grow. Thread-safe
- * (one lock; the event loop is its only user in practice).
+ * entry of the bound, taken as they grow. Thread-safe (one lock; the event loop is its only user in practice).
  */
 final class KnownReplays {
     private static final byte EMPTY = 0;
     private static final byte LOOKED_UP = 1;
     /** A record of ours set the key's expiry beyond the entry's. */
     private static final byte RECORDED = 2;
-    /** Added to a slot of the older generation by {@link #live}. */
-    private static final int OLDER = 1 << 30;
 
     private final long ttlNanos;
     private final int perGeneration;
@@ -53,20 +50,16 @@ final class KnownReplays {
 
     synchronized Optional<String> get(String traceId) {
         long[] trace = parse(traceId);
-        int slot = trace == null ? -1 : live(trace);
-        return slot < 0 ? Optional.empty() : Optional.of(holder(slot).replay(slot % OLDER));
+        Generation g = trace == null ? null : live(trace);
+        return g == null ? Optional.empty() : Optional.of(g.replay(g.found));
     }
 
     /** Whether this sidecar recorded exactly this mapping less than {@code ttl} ago (see the class comment). */
     synchronized boolean recordedRecently(String traceId, String replayId) {
         long[] trace = parse(traceId);
         long[] replay = parse(replayId);
-        int slot = trace == null || replay == null ? -1 : live(trace);
-        if (slot < 0) {
-            return false;
-        }
-        Generation g = holder(slot);
-        return g.flags[slot % OLDER] == RECORDED && g.holds(slot % OLDER, replay);
+        Generation g = trace == null || replay == null ? null : live(trace);
+        return g != null && g.flags[g.found] == RECORDED && g.holds(g.found, replay);
     }
 
     /** What a lookup found in Redis; a live entry with that replay is kept as it is (not prolonged). */
@@ -76,8 +69,8 @@ final class KnownReplays {
         if (!enabled() || trace == null || replay == null) {
             return;
         }
-        int slot = live(trace);
-        if (slot < 0 || !holder(slot).holds(slot % OLDER, replay)) {
+        Generation g = live(trace);
+        if (g == null || !g.holds(g.found, replay)) {
             put(trace, replay, System.nanoTime() + ttlNanos, LOOKED_UP);
         }
     }
@@ -100,25 +93,19 @@ final class KnownReplays {
     }
 
     /**
-     * The live entry's slot: in the newer generation as is, in the older plus {@link #OLDER}; -1 when there is
-     * none. A live entry in the newer generation comes first (it is the later word on the trace); an expired one
-     * there leaves the older generation's, if that still lives (a record answered after its own ttl writes one).
+     * The generation holding the trace's live entry (at its {@code found} slot), or null. A live entry in the newer
+     * generation comes first (it is the later word on the trace); an expired one there leaves the older generation's,
+     * if that still lives (a record answered after its own ttl writes one).
      */
-    private int live(long[] trace) {
+    private Generation live(long[] trace) {
         if (!enabled()) {
-            return -1;
+            return null;
         }
         long now = System.nanoTime();
-        int slot = newer.find(trace[0], trace[1]);
-        if (slot >= 0 && now - newer.expires[slot] < 0) {
-            return slot;
+        if (newer.findLive(trace, now)) {
+            return newer;
         }
-        slot = older.find(trace[0], trace[1]);
-        return slot >= 0 && now - older.expires[slot] < 0 ? OLDER + slot : -1;
-    }
-
-    private Generation holder(int slot) {
-        return slot >= OLDER ? older : newer;
+        return older.findLive(trace, now) ? older : null;
     }
 
     private void put(long[] trace, long[] replay, long expiresAt, byte flag) {
@@ -181,6 +168,8 @@ final class KnownReplays {
         long[] expires;
         byte[] flags;
         int size;
+        /** The slot {@link #findLive} found. */
+        int found;
 
         Generation(int capacity) {
             this.maxSlots = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2;
@@ -204,6 +193,12 @@ final class KnownReplays {
                 s = (s + 1) & mask;
             }
             return -s - 1;
+        }
+
+        /** Whether the trace has an entry here that has not expired at {@code now}; its slot in {@link #found}. */
+        boolean findLive(long[] trace, long now) {
+            found = find(trace[0], trace[1]);
+            return found >= 0 && now - expires[found] < 0;
         }
 
         boolean holds(int slot, long[] replay) {

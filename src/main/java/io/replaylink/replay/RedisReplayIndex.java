@@ -288,15 +288,13 @@ final class RedisReplayIndex implements ReplayIndex {
         if (wait > 0) {
             if (batch.idleTimer < 0) {
                 long nanos = wait + Math.max(redis.batchIntervalNanos(), MIN_IDLE_SLACK_NANOS);
-                long[] timer = new long[1];
                 // a Vert.x timer set on the loop's context fires on it
-                timer[0] = context.owner().setTimer(TimeUnit.NANOSECONDS.toMillis(nanos) + 1, id -> {
-                    if (batch.idleTimer == timer[0]) {
+                batch.idleTimer = context.owner().setTimer(TimeUnit.NANOSECONDS.toMillis(nanos) + 1, id -> {
+                    if (batch.idleTimer == id) {
                         batch.idleTimer = -1;
                     }
                     sendWhenDue(context, batch, true);
                 });
-                batch.idleTimer = timer[0];
             }
             return;
         }

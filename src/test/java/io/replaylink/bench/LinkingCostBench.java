@@ -146,20 +146,22 @@ public final class LinkingCostBench {
         return SideBySideBench.median(rows.stream().map(r -> r[column]).toList());
     }
 
+    /** redis-server's CPU time (system and user), from one {@code INFO cpu}. */
     static double redisCpuSeconds(RedisServers.RedisServer redis) throws Exception {
-        return redisStat(redis, "used_cpu_sys", "cpu") + redisStat(redis, "used_cpu_user", "cpu");
+        String info = RedisServers.command(redis.port(), "info", "cpu");
+        return field(info, "used_cpu_sys") + field(info, "used_cpu_user");
     }
 
     static double redisStat(RedisServers.RedisServer redis, String field) throws Exception {
-        return redisStat(redis, field, "stats");
+        return field(RedisServers.command(redis.port(), "info", "stats"), field);
     }
 
-    private static double redisStat(RedisServers.RedisServer redis, String field, String section) throws Exception {
-        for (String line : RedisServers.command(redis.port(), "info", section).split("\n")) {
+    private static double field(String info, String field) {
+        for (String line : info.split("\n")) {
             if (line.startsWith(field + ":")) {
                 return Double.parseDouble(line.substring(field.length() + 1).trim());
             }
         }
-        throw new IllegalStateException("no " + field + " in INFO " + section);
+        throw new IllegalStateException("no " + field + " in " + info.lines().findFirst().orElse("INFO"));
     }
 }
