@@ -2,17 +2,20 @@ package io.replaylink;
 
 import io.replaylink.config.ReplayLinkConfig;
 import io.replaylink.envelope.EnvelopeParser;
+import io.replaylink.forward.Delivery;
+import io.replaylink.forward.DeliveryOutputs;
+import io.replaylink.forward.DirectDelivery;
 import io.replaylink.forward.Forwarder;
 import io.replaylink.forward.spool.Spool;
-import io.replaylink.forward.spool.SpoolDelivery;
+import io.replaylink.forward.spool.SpoolDrain;
+import io.replaylink.forward.spool.SpooledDelivery;
 import io.replaylink.ingest.IngestLoop;
 import io.replaylink.ingest.IngestServer;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader;
 import io.replaylink.plugin.ProcessorChain;
-import io.replaylink.replay.LinkEmitter;
-import io.replaylink.sampling.OutcomeEmitter;
 import io.replaylink.spi.ReplayIndex;
+import io.replaylink.spi.SideOutputs;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,7 +36,7 @@ public final class ReplayLink {
     private final Forwarder forwarder;
     private final ReplayIndex index;
     private final Spool spool;
-    private final SpoolDelivery delivery;
+    private final SpoolDrain drain;
     private final IngestServer server;
     private final IngestLoop ingestLoop;
     private int port;
@@ -50,25 +53,26 @@ public final class ReplayLink {
         PluginLoader base = new PluginLoader(ReplayLink.class.getClassLoader(), env, services);
         this.forwarder = new Forwarder(base.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
         this.index = base.index(config.index());
-        Map<Class<?>, Object> processorServices = new java.util.HashMap<>(services);
-        processorServices.put(ReplayIndex.class, index);
-        processorServices.put(LinkEmitter.class, (LinkEmitter) forwarder::emitLink);
-        processorServices.put(OutcomeEmitter.class, (OutcomeEmitter) forwarder::emitOutcome);
-        PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env, processorServices);
-        this.processors = new ProcessorChain(loader.processors(config.processors()),
-                config.server().processorTimeoutMs(), metrics);
         EnvelopeParser parser = new EnvelopeParser(config.limits().envelope());
         ReplayLinkConfig.Spool s = config.spool();
+        Delivery delivery;
         if (s.enabled()) {
             this.spool = new Spool(Path.of(s.dir()), s.maxBytes(), s.segmentBytes(),
                     Spool.Fsync.valueOf(s.fsync().toUpperCase(java.util.Locale.ROOT)), s.fsyncIntervalMs());
-            this.delivery = new SpoolDelivery(vertx, spool, forwarder, parser, s.maxInFlight(), metrics);
+            this.drain = new SpoolDrain(vertx, spool, forwarder, parser, s.maxInFlight(), metrics);
+            delivery = new SpooledDelivery(spool, drain::wake, System::currentTimeMillis);
         } else {
             this.spool = null;
-            this.delivery = null;
+            this.drain = null;
+            delivery = new DirectDelivery(forwarder);
         }
-        this.server = new IngestServer(vertx, ingestLoop.context(), config, parser, processors, forwarder, metrics, spool,
-                delivery == null ? () -> { } : delivery::wake);
+        Map<Class<?>, Object> processorServices = new java.util.HashMap<>(services);
+        processorServices.put(ReplayIndex.class, index);
+        processorServices.put(SideOutputs.class, new DeliveryOutputs(delivery, forwarder, ingestLoop.context()));
+        PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env, processorServices);
+        this.processors = new ProcessorChain(loader.processors(config.processors()),
+                config.server().processorTimeoutMs(), metrics);
+        this.server = new IngestServer(vertx, ingestLoop.context(), config, parser, processors, delivery, metrics);
     }
 
     /** Builds the plugins (config errors throw {@link io.replaylink.config.ConfigException}) and listens. */
@@ -79,8 +83,8 @@ public final class ReplayLink {
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
-        if (app.delivery != null) {
-            app.delivery.start();
+        if (app.drain != null) {
+            app.drain.start();
         }
         return app.server.start().map(port -> {
             app.port = port;
@@ -110,8 +114,8 @@ public final class ReplayLink {
         return server.shutdown(timeout)
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> {
-                    if (delivery != null) {
-                        delivery.stop();
+                    if (drain != null) {
+                        drain.stop();
                     }
                     return forwarder.shutdown(context, timeout.toMillis());
                 })

@@ -3,6 +3,7 @@ package io.replaylink.forward;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.replaylink.envelope.Envelope;
+import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.envelope.EnvelopeWriter;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader.NamedPlugin;
@@ -17,15 +18,18 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * Hands an envelope to every configured sink. The envelope is serialised once; {@link Delivery#accepted()}
- * completes when every sink took it (or fails with the first sink's reason, after at most {@code timeoutMs}), and
- * {@link Delivery#settled()} when every sink is done with it, whatever the outcome: only then may the caller release
- * the envelope. The serialised body is released here, once, when all sinks are done.
+ * Hands what the sidecar emits to the configured sinks: envelopes (to every sink), event_link messages (to the
+ * sinks that carry them) and outcomes (to every sink). {@link Sent#accepted()} completes when every sink asked took
+ * it (or fails with the first sink's {@link SinkFailure}, after at most {@code timeoutMs}), {@link Sent#settled()}
+ * when every sink is done with it, whatever the outcome: only then may the caller release what it lent. An
+ * envelope's serialised body is released here, once, when all sinks are done.
  */
 public final class Forwarder {
     private static final System.Logger LOG = System.getLogger(Forwarder.class.getName());
@@ -41,35 +45,86 @@ public final class Forwarder {
     }
 
     /**
-     * @param accepted every sink (that was asked) took the envelope
+     * @param accepted every sink (that was asked) took it
      * @param settled  every sink is done with it
-     * @param perSink  per sink, in config order, whether it took it; null for a sink that was skipped
+     * @param perSink  per sink, in config order, whether it took it; null for a sink that was not asked
      */
-    public record Delivery(Future<Void> accepted, Future<Void> settled, List<Future<Void>> perSink) {
+    public record Sent(Future<Void> accepted, Future<Void> settled, List<Future<Void>> perSink) {
+
+        /** The sinks (by index) that took it, added to {@code done}; a retry skips them. */
+        public void tookInto(Set<Integer> done) {
+            for (int i = 0; i < perSink.size(); i++) {
+                Future<Void> took = perSink.get(i);
+                if (took != null && took.succeeded()) {
+                    done.add(i);
+                }
+            }
+        }
     }
 
-    public Delivery forward(long projectId, Envelope envelope, Map<String, String> forwardHeaders, Context context) {
-        return forward(projectId, envelope, forwardHeaders, context, java.util.Set.of());
+    /** Whether some sink carries event_link messages. */
+    public boolean someSinkTakesLinks() {
+        return sinks.stream().anyMatch(s -> s.plugin().takesLinkMessages());
     }
 
-    /** As {@link #forward(long, Envelope, Map, Context)}, skipping the sinks (by index) that already took it. */
-    public Delivery forward(long projectId, Envelope envelope, Map<String, String> forwardHeaders, Context context,
-                            java.util.Set<Integer> skip) {
+    /** Whether some sink cannot carry event_link messages (late links must then ride replay events). */
+    public boolean someSinkTakesNoLinks() {
+        return sinks.stream().anyMatch(s -> !s.plugin().takesLinkMessages());
+    }
+
+    /** Serialises {@code envelope} once and hands it to every sink but those in {@code skip}. */
+    public Sent forward(long projectId, Envelope envelope, Map<String, String> forwardHeaders, Context context,
+                        Set<Integer> skip) {
         ByteBuf body = EnvelopeWriter.write(envelope, ByteBufAllocator.DEFAULT);
-        ForwardedEnvelope outgoing = new ForwardedEnvelope(projectId, envelope, body, forwardHeaders);
+        return forward(new ForwardedEnvelope(projectId, envelope, body, forwardHeaders), context, skip);
+    }
+
+    /**
+     * Hands an envelope that is serialised already (a spooled one) to every sink but those in {@code skip}; it is
+     * parsed only if a sink asks for its header or items. Takes over {@code body}.
+     */
+    public Sent forwardSerialized(long projectId, ByteBuf body, Map<String, String> forwardHeaders,
+                                  EnvelopeParser parser, Context context, Set<Integer> skip) {
+        return forward(ForwardedEnvelope.serialized(projectId, body, forwardHeaders, parser), context, skip);
+    }
+
+    private Sent forward(ForwardedEnvelope outgoing, Context context, Set<Integer> skip) {
+        Sent sent = toSinks(s -> true, skip, context, sink -> sink.send(outgoing),
+                (sink, outcome, started) -> metrics.sinkSend(sink, outcome, started));
+        sent.settled().onComplete(ar -> outgoing.release());
+        return sent;
+    }
+
+    /** Hands an event_link message to every sink that carries such messages, but those in {@code skip}. */
+    public Sent sendLink(ReplayLinkMessage link, Context context, Set<Integer> skip) {
+        return toSinks(EnvelopeSink::takesLinkMessages, skip, context, sink -> sink.sendLink(link),
+                (sink, outcome, started) -> metrics.linkMessage(sink, outcome));
+    }
+
+    /** Hands a Relay outcome to every sink but those in {@code skip}. */
+    public Sent sendOutcome(OutcomeMessage outcome, Context context, Set<Integer> skip) {
+        return toSinks(s -> true, skip, context, sink -> sink.sendOutcome(outcome), (sink, label, started) -> { });
+    }
+
+    private interface Counted {
+        void count(String sink, String outcome, long startedNanos);
+    }
+
+    private Sent toSinks(java.util.function.Predicate<EnvelopeSink> asked, Set<Integer> skip, Context context,
+                         Function<EnvelopeSink, CompletionStage<Void>> send, Counted counted) {
         List<Future<Void>> settled = new ArrayList<>(sinks.size());
         List<Future<Void>> accepted = new ArrayList<>(sinks.size());
         List<Future<Void>> perSink = new ArrayList<>(sinks.size());
         for (int index = 0; index < sinks.size(); index++) {
             NamedPlugin<EnvelopeSink> sink = sinks.get(index);
-            if (skip.contains(index)) {
+            if (skip.contains(index) || !asked.test(sink.plugin())) {
                 perSink.add(null);
                 continue;
             }
             long started = System.nanoTime();
             CompletionStage<Void> stage;
             try {
-                stage = sink.plugin().send(outgoing);
+                stage = send.apply(sink.plugin());
             } catch (RuntimeException e) {
                 stage = CompletableFuture.failedFuture(e);
             }
@@ -78,19 +133,16 @@ public final class Forwarder {
                         + " returned no completion stage"));
             }
             Future<Void> done = Future.fromCompletionStage(stage, context);
-            done.onComplete(ar -> metrics.sinkSend(sink.name(), ar.succeeded() ? "ok" : outcomeLabel(ar.cause()),
-                    started));
+            done.onComplete(ar -> counted.count(sink.name(),
+                    ar.succeeded() ? "ok" : SinkFailure.of(sink.name(), ar.cause()).kind().label, started));
             settled.add(done);
-            Future<Void> took = done.timeout(timeoutMs, TimeUnit.MILLISECONDS)
-                    .recover(e -> Future.failedFuture(new SinkFailure(sink.name(), e)));
+            Future<Void> took = done.timeout(timeoutMs, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
+                    done.isComplete() ? SinkFailure.of(sink.name(), e) : SinkFailure.timedOut(sink.name(), timeoutMs)));
             accepted.add(took);
             perSink.add(took);
         }
         Promise<Void> allSettled = Promise.promise();
-        Future.join(settled).onComplete(ar -> {
-            body.release();
-            allSettled.complete();
-        });
+        Future.join(settled).onComplete(ar -> allSettled.complete());
         Future<Void> allAccepted = Future.join(accepted).transform(ar -> {
             if (ar.succeeded()) {
                 return Future.succeededFuture();
@@ -102,48 +154,7 @@ public final class Forwarder {
             }
             return Future.failedFuture(ar.cause());
         });
-        return new Delivery(allAccepted, allSettled.future(), perSink);
-    }
-
-    /** Hands an event_link message to every sink; best effort, counted per sink (no client waits for it). */
-    public void emitLink(ReplayLinkMessage message) {
-        for (NamedPlugin<EnvelopeSink> sink : sinks) {
-            CompletionStage<Void> stage;
-            try {
-                stage = sink.plugin().sendLink(message);
-            } catch (RuntimeException e) {
-                stage = CompletableFuture.failedFuture(e);
-            }
-            stage.whenComplete((v, e) -> {
-                metrics.linkMessage(sink.name(), e == null ? "ok" : outcomeLabel(e));
-                if (e != null) {
-                    LOG.log(Level.WARNING, "sink " + sink.name() + " did not take an event_link message: " + e);
-                }
-            });
-        }
-    }
-
-    /** Hands a Relay outcome to every sink; best effort (no client waits for it). */
-    public void emitOutcome(OutcomeMessage outcome) {
-        for (NamedPlugin<EnvelopeSink> sink : sinks) {
-            try {
-                sink.plugin().sendOutcome(outcome).whenComplete((v, e) -> {
-                    if (e != null) {
-                        LOG.log(Level.WARNING, "sink " + sink.name() + " did not take an outcome: " + e);
-                    }
-                });
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "sink " + sink.name() + " did not take an outcome: " + e);
-            }
-        }
-    }
-
-    private static String outcomeLabel(Throwable cause) {
-        return switch (cause.getClass().getSimpleName()) {
-            case "SinkUnavailableException" -> "unavailable";
-            case "SinkRejectedException" -> "rejected";
-            default -> "error";
-        };
+        return new Sent(allAccepted, allSettled.future(), perSink);
     }
 
     /** Shuts every sink down (they finish what they hold), bounded by {@code timeoutMs}. */
@@ -168,28 +179,5 @@ public final class Forwarder {
             }));
         }
         return Future.join(all).mapEmpty();
-    }
-
-    /** Which sink failed, and why. */
-    public static final class SinkFailure extends RuntimeException {
-        private final String sink;
-
-        SinkFailure(String sink, Throwable cause) {
-            super("sink " + sink + ": " + unwrap(cause).getMessage(), unwrap(cause), false, false);
-            this.sink = sink;
-        }
-
-        /** A sink's CompletionStage may wrap its exception (e.g. SinkUnavailableException) in CompletionException. */
-        private static Throwable unwrap(Throwable e) {
-            Throwable t = e;
-            while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-                t = t.getCause();
-            }
-            return t;
-        }
-
-        public String sink() {
-            return sink;
-        }
     }
 }

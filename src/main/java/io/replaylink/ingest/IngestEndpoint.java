@@ -8,17 +8,10 @@ import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.envelope.Item;
 import io.replaylink.envelope.Uuids;
 import io.replaylink.envelope.ItemType;
-import io.replaylink.envelope.EnvelopeWriter;
-import io.replaylink.forward.Forwarder;
-import io.replaylink.forward.spool.Spool;
-import io.replaylink.forward.spool.SpoolRecord;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
+import io.replaylink.forward.Delivery;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.ProcessingRequest;
 import io.replaylink.plugin.ProcessorChain;
-import io.replaylink.spi.SinkRejectedException;
-import io.replaylink.spi.SinkUnavailableException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,18 +20,19 @@ import io.vertx.core.http.HttpServerResponse;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
- * {@code POST /api/{project}/envelope/} and {@code /store/}: authenticate, read the body within its limits, decode
- * it, parse it, check its {@code dsn} against the request, run the processors, hand it to the sinks, answer. The
- * endpoint owns the request's buffers and releases them in one place ({@link Request#cleanUp()}) once the sinks are
- * done with them; every error becomes an {@link IngestError} and is answered by {@link HttpAnswers}.
+ * {@code POST /api/{project}/envelope/} and {@code /store/}: read the body within its limits, decode it, parse it,
+ * authorise it, process it, deliver it (and what processing handed off beside it) through the {@link Delivery},
+ * answer. The endpoint owns the request's buffers and releases them in one place ({@link Request#cleanUp()}) once
+ * the delivery is done with them; every error becomes an {@link IngestError} and is answered by {@link HttpAnswers}.
  */
 final class IngestEndpoint {
     private static final System.Logger LOG = System.getLogger(IngestEndpoint.class.getName());
@@ -60,22 +54,17 @@ final class IngestEndpoint {
     private final ReplayLinkConfig config;
     private final EnvelopeParser parser;
     private final ProcessorChain processors;
-    private final Forwarder forwarder;
+    private final Delivery delivery;
     private final Metrics metrics;
     private final InflightBudget budget;
 
-    private final Spool spool;
-    private final Runnable spooled;
-
     IngestEndpoint(Vertx vertx, ReplayLinkConfig config, EnvelopeParser parser, ProcessorChain processors,
-                   Forwarder forwarder, Metrics metrics, InflightBudget budget, Spool spool, Runnable spooled) {
-        this.spool = spool;
-        this.spooled = spooled;
+                   Delivery delivery, Metrics metrics, InflightBudget budget) {
         this.vertx = vertx;
         this.config = config;
         this.parser = parser;
         this.processors = processors;
-        this.forwarder = forwarder;
+        this.delivery = delivery;
         this.metrics = metrics;
         this.budget = budget;
     }
@@ -92,8 +81,8 @@ final class IngestEndpoint {
         final Context context = vertx.getOrCreateContext();
         final InflightBudget.Reservation reservation = budget.open();
         Envelope envelope;
-        boolean droppedAll;
-        boolean forwarding;
+        ProcessorChain.Outcome processed;
+        boolean delivering;
         boolean cleanedUp;
 
         Request(HttpServerRequest http, Kind kind) {
@@ -133,14 +122,16 @@ final class IngestEndpoint {
                     .compose(raw -> decode(raw, encoding))
                     .compose(body -> parse(body))
                     .compose(parsed -> authorize(parsed, auth, project, projectId))
-                    .compose(publicKey -> process(projectId, publicKey))
-                    .compose(forwardHeaders -> forward(projectId, forwardHeaders))
+                    .compose(publicKey -> process(projectId, publicKey)
+                            .compose(processed -> deliver(projectId, processed, publicKey)))
+                    .transform(ar -> settle(ar.succeeded()).transform(v -> ar.succeeded()
+                            ? Future.succeededFuture(ar.result()) : Future.<String>failedFuture(ar.cause())))
                     .onComplete(ar -> {
                         if (ar.succeeded()) {
                             answerOk(ar.result());
                         } else {
                             answerError(ar.cause());
-                            if (!forwarding) {
+                            if (!delivering) {
                                 cleanUp();
                             }
                         }
@@ -155,6 +146,12 @@ final class IngestEndpoint {
                         metrics.bodyBytes(encoding.name().toLowerCase(Locale.ROOT), compressed, body.readableBytes());
                         return body;
                     });
+        }
+
+        /** Tells the processors, before the answer, whether the envelope and their hand-offs were accepted. */
+        private Future<Void> settle(boolean accepted) {
+            return processed == null ? Future.succeededFuture()
+                    : processed.settle(accepted, context, config.server().processorTimeoutMs());
         }
 
         private Future<Envelope> parse(ByteBuf body) {
@@ -207,96 +204,57 @@ final class IngestEndpoint {
             }
         }
 
-        private Future<Map<String, String>> process(long projectId, String publicKey) {
+        private Future<ProcessorChain.Outcome> process(long projectId, String publicKey) {
             ProcessingRequest meta = new ProcessingRequest(projectId, Optional.of(publicKey), http::getHeader);
             Envelope input = envelope;
             envelope = null;
-            boolean hadItems = !input.items().isEmpty();
             return processors.run(input, meta, context).compose(outcome -> {
                 envelope = outcome.envelope();
-                droppedAll = hadItems && envelope.items().isEmpty();
+                processed = outcome;
                 if (outcome.rejection() != null) {
                     return Future.failedFuture(new Refusal(new IngestError.Rejected(
                             outcome.rejection().status(), outcome.rejection().reason(), "processor")));
                 }
-                return Future.succeededFuture(forwardHeaders(publicKey));
+                return Future.succeededFuture(outcome);
             });
         }
 
-        private Future<String> forward(long projectId, Map<String, String> forwardHeaders) {
+        /**
+         * Hands the envelope to the delivery (unless processing dropped every item) and waits for it and for what the
+         * processors handed off beside it. Answers the event id.
+         */
+        private Future<String> deliver(long projectId, ProcessorChain.Outcome processed, String publicKey) {
             List<ItemType> types = envelope.items().stream().map(Item::type).toList();
             String eventId = envelope.eventId().map(Uuids::normalize).orElse(null);
-            if (droppedAll) {
-                // every item was dropped by a processor (e.g. sampling): accepted, nothing to forward
+            List<Future<?>> taken = new ArrayList<>();
+            for (CompletionStage<?> handOff : processed.handOffs()) {
+                taken.add(Future.fromCompletionStage(handOff, context)
+                        .timeout(config.server().sinkTimeoutMs(), TimeUnit.MILLISECONDS)
+                        .recover(e -> Future.failedFuture(new DeliveryFailures.HandOffFailed(e))));
+            }
+            if (types.isEmpty()) {
+                // nothing left to forward (e.g. every item sampled out): accepted once the hand-offs are
                 cleanUp();
-                return Future.succeededFuture(eventId);
+            } else {
+                Delivery.Taken delivered = delivery.envelope(projectId, envelope,
+                        ForwardHeaders.of(http, publicKey), context);
+                delivering = true;
+                delivered.settled().onComplete(ar -> cleanUp());
+                taken.add(0, delivered.accepted().onSuccess(v ->
+                        types.forEach(type -> metrics.item(type, "forwarded", "ok"))));
             }
-            if (spool != null) {
-                return toSpool(projectId, forwardHeaders, types, eventId);
-            }
-            Forwarder.Delivery delivery;
-            try {
-                delivery = forwarder.forward(projectId, envelope, forwardHeaders, context);
-            } catch (RuntimeException e) {
-                return Future.failedFuture(e);
-            }
-            forwarding = true;
-            delivery.settled().onComplete(ar -> cleanUp());
-            return delivery.accepted().map(v -> {
-                types.forEach(type -> metrics.item(type, "forwarded", "ok"));
-                return eventId;
-            });
-        }
-
-        /** With a spool: accepted once written there; the spool's delivery hands it to the sinks. */
-        private Future<String> toSpool(long projectId, Map<String, String> forwardHeaders, List<ItemType> types,
-                                       String eventId) {
-            ByteBuf body = EnvelopeWriter.write(envelope, ByteBufAllocator.DEFAULT);
-            byte[] bytes;
-            try {
-                bytes = ByteBufUtil.getBytes(body);
-            } finally {
-                body.release();
-            }
-            cleanUp();
-            SpoolRecord record = new SpoolRecord(projectId, System.currentTimeMillis(), forwardHeaders, bytes);
-            return Future.fromCompletionStage(spool.append(record), context).transform(ar -> {
+            return Future.all(taken).transform(ar -> {
                 if (ar.failed()) {
-                    Throwable e = ar.cause();
-                    return Future.failedFuture(new Refusal(e instanceof Spool.SpoolFullException
-                            ? new IngestError.Unavailable(e.getMessage(), Duration.ofSeconds(5), "spool_full")
-                            : new IngestError.Unavailable("failed to queue envelope: " + e.getMessage(),
-                            Duration.ofSeconds(5), "spool_error")));
+                    // the first failure in order: the envelope's own before its hand-offs'
+                    for (Future<?> f : taken) {
+                        if (f.failed()) {
+                            return Future.failedFuture(f.cause());
+                        }
+                    }
+                    return Future.failedFuture(ar.cause());
                 }
-                spooled.run();
-                types.forEach(type -> metrics.item(type, "spooled", "ok"));
                 return Future.succeededFuture(eventId);
             });
-        }
-
-        private Map<String, String> forwardHeaders(String publicKey) {
-            Map<String, String> headers = new LinkedHashMap<>();
-            String sentryAuth = http.getHeader("X-Sentry-Auth");
-            if (sentryAuth == null) {
-                String authorization = http.getHeader("Authorization");
-                sentryAuth = authorization != null && authorization.regionMatches(true, 0, "sentry ", 0, 7)
-                        ? authorization
-                        : "Sentry sentry_key=" + publicKey + ", sentry_version=" + SentryAuth.PROTOCOL_VERSION;
-            }
-            headers.put("X-Sentry-Auth", sentryAuth);
-            String client = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
-            String forwardedFor = http.getHeader("X-Forwarded-For");
-            if (client != null) {
-                forwardedFor = forwardedFor == null || forwardedFor.isBlank() ? client : forwardedFor + ", " + client;
-            }
-            if (forwardedFor != null) {
-                headers.put("X-Forwarded-For", forwardedFor);
-            }
-            String userAgent = http.getHeader("User-Agent");
-            if (userAgent != null) {
-                headers.put("User-Agent", userAgent);
-            }
-            return headers;
         }
 
         private void answerOk(String eventId) {
@@ -377,25 +335,9 @@ final class IngestEndpoint {
             if (cause instanceof ContentDecoding.DecodeFailure d) {
                 return d.error;
             }
-            if (cause instanceof Forwarder.SinkFailure f) {
-                Throwable c = f.getCause();
-                if (c instanceof SinkUnavailableException u) {
-                    return u.rateLimited()
-                            ? new IngestError.RateLimited("Sentry dropped data due to a quota or internal rate "
-                            + "limit being reached. This will not affect your application.", u.retryAfter(),
-                            u.rateLimits().orElse(null))
-                            : new IngestError.Unavailable(u.getMessage(), u.retryAfter(), "sink_unavailable");
-                }
-                if (c instanceof SinkRejectedException r) {
-                    return new IngestError.Rejected(r.status(), r.getMessage(), "upstream_rejected");
-                }
-                if (c instanceof TimeoutException || c.getClass().getSimpleName().contains("Timeout")) {
-                    return new IngestError.Unavailable("sink " + f.sink() + " did not take the envelope within "
-                            + config.server().sinkTimeoutMs() + " ms", Duration.ofSeconds(5), "sink_timeout");
-                }
-                LOG.log(Level.WARNING, "sink " + f.sink() + " failed", c);
-                return new IngestError.Unavailable("failed to queue envelope: sink " + f.sink() + " failed",
-                        Duration.ofSeconds(5), "sink_error");
+            IngestError delivery = DeliveryFailures.toError(cause);
+            if (delivery != null) {
+                return delivery;
             }
             if (http.response().closed() || cause instanceof io.vertx.core.http.HttpClosedException) {
                 return null;

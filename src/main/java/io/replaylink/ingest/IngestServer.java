@@ -2,8 +2,7 @@ package io.replaylink.ingest;
 
 import io.replaylink.config.ReplayLinkConfig;
 import io.replaylink.envelope.EnvelopeParser;
-import io.replaylink.forward.Forwarder;
-import io.replaylink.forward.spool.Spool;
+import io.replaylink.forward.Delivery;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.ProcessorChain;
 import io.vertx.core.Context;
@@ -38,14 +37,14 @@ public final class IngestServer {
     private volatile HttpServer server;
     private volatile boolean draining;
 
-    public IngestServer(Vertx vertx, Context context, ReplayLinkConfig config, EnvelopeParser parser, ProcessorChain processors,
-                        Forwarder forwarder, Metrics metrics, Spool spool, Runnable spooled) {
+    public IngestServer(Vertx vertx, Context context, ReplayLinkConfig config, EnvelopeParser parser,
+                        ProcessorChain processors, Delivery delivery, Metrics metrics) {
         this.vertx = vertx;
         this.context = context;
         this.config = config;
         this.metrics = metrics;
-        this.endpoint = new IngestEndpoint(vertx, config, parser, processors, forwarder, metrics,
-                new InflightBudget(config.server().maxInflightBodyBytes(), metrics), spool, spooled);
+        this.endpoint = new IngestEndpoint(vertx, config, parser, processors, delivery, metrics,
+                new InflightBudget(config.server().maxInflightBodyBytes(), metrics));
     }
 
     /** Starts listening; the future holds the actual port (useful with port 0). */

@@ -39,6 +39,10 @@ import java.io.UncheckedIOException;
  *       error events from non-browser platforms seen, and linked to a replay (the share that has a replay).</li>
  *   <li>{@code replaylink_invalid_ids_total{field}}: ids that are not UUIDs, ignored.</li>
  *   <li>{@code replaylink_link_messages_total{sink,outcome}}: event_link messages handed to sinks.</li>
+ *   <li>{@code replaylink_late_links_total{form}}: links of events to a replay that came after them, by the form
+ *       they take: {@code event_link} (a message to the sinks that carry it), {@code held} (kept in the index for a
+ *       later {@code replay_event} of the replay), {@code error_ids} (added to a {@code replay_event}'s
+ *       {@code error_ids} passing through). A drained event whose hand-off did not finish is drained, and counted, again.</li>
  *   <li>{@code replaylink_sampling_decisions_total{decision,rules}}: dynamic sampling decisions; dropped items also
  *       count in {@code replaylink_items_total{outcome="dropped",reason="sampled"}}.</li>
  *   <li>{@code replaylink_spool_bytes}, {@code replaylink_spool_records}, {@code replaylink_spool_oldest_age_seconds},
@@ -107,6 +111,14 @@ public final class Metrics {
     private final Counter linkMessages = Counter.builder().name("replaylink_link_messages_total")
             .help("event_link messages handed to sinks, by sink and outcome").labelNames("sink", "outcome")
             .register(registry);
+
+    private final Counter lateLinks = Counter.builder().name("replaylink_late_links_total")
+            .help("Late links (the replay came after the event) by form: event_link, held, error_ids")
+            .labelNames("form").register(registry);
+
+    public void lateLinks(String form, int count) {
+        lateLinks.labelValues(form).inc(count);
+    }
 
     public void link(String path) {
         links.labelValues(path).inc();

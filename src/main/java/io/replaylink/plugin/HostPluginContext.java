@@ -2,6 +2,7 @@ package io.replaylink.plugin;
 
 import io.replaylink.spi.PluginConfig;
 import io.replaylink.spi.PluginContext;
+import io.replaylink.spi.SideOutputs;
 
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,15 @@ final class HostPluginContext implements PluginContext {
     @Override
     public PluginConfig config() {
         return config;
+    }
+
+    @Override
+    public SideOutputs outputs() {
+        Object outputs = services.get(SideOutputs.class);
+        if (outputs == null) {
+            throw new IllegalStateException("side outputs are offered to processors only");
+        }
+        return (SideOutputs) outputs;
     }
 
     @Override

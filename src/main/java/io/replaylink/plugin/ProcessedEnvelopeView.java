@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * The SPI's mutable view of an {@link Envelope}. Changes are recorded as new header records and payload buffers;
@@ -28,6 +30,8 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
     private final List<ItemView> all = new ArrayList<>();
     private final Map<String, Object> attributes = new HashMap<>();
     private final Map<String, Integer> drops = new HashMap<>();
+    private final List<CompletionStage<?>> handOffs = new ArrayList<>();
+    private final List<Function<Boolean, CompletionStage<?>>> beforeAnswer = new ArrayList<>();
     private EnvelopeHeader header;
     private boolean finished;
 
@@ -74,6 +78,28 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
     @Override
     public Map<String, Object> attributes() {
         return attributes;
+    }
+
+    @Override
+    public synchronized void answerAfter(CompletionStage<?> handOff) {
+        checkOpen();
+        handOffs.add(handOff);
+    }
+
+    @Override
+    public synchronized void beforeAnswer(Function<Boolean, CompletionStage<?>> action) {
+        checkOpen();
+        beforeAnswer.add(action);
+    }
+
+    /** What the answer waits for besides the envelope's delivery. */
+    synchronized List<CompletionStage<?>> handOffs() {
+        return List.copyOf(handOffs);
+    }
+
+    /** What is told whether the envelope and its hand-offs were accepted, before the client is answered. */
+    synchronized List<Function<Boolean, CompletionStage<?>>> beforeAnswer() {
+        return List.copyOf(beforeAnswer);
     }
 
     /** Items dropped by processors, by reason. */

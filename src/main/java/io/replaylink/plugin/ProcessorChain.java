@@ -9,7 +9,10 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,8 +33,34 @@ public final class ProcessorChain {
         this.metrics = metrics;
     }
 
-    /** What the chain decided: the envelope to forward (owned by the caller) or a rejection. */
-    public record Outcome(Envelope envelope, ProcessResult.Reject rejection) {
+    /**
+     * What the chain decided: the envelope to forward (owned by the caller) or a rejection; what the answer waits for
+     * besides the envelope's delivery (processors' hand-offs of links and outcomes); who is told, before the client
+     * is answered, whether all was accepted ({@link #settle}).
+     */
+    public record Outcome(Envelope envelope, ProcessResult.Reject rejection, List<CompletionStage<?>> handOffs,
+                          List<Function<Boolean, CompletionStage<?>>> beforeAnswer) {
+
+        /** Tells the processors whether all was accepted; completes when they are done (never fails). */
+        public Future<Void> settle(boolean accepted, Context context, long timeoutMs) {
+            if (beforeAnswer.isEmpty()) {
+                return Future.succeededFuture();
+            }
+            List<Future<?>> done = new ArrayList<>(beforeAnswer.size());
+            for (Function<Boolean, CompletionStage<?>> action : beforeAnswer) {
+                Future<?> f;
+                try {
+                    f = Future.fromCompletionStage(action.apply(accepted), context);
+                } catch (RuntimeException e) {
+                    f = Future.failedFuture(e);
+                }
+                done.add(f.timeout(timeoutMs, TimeUnit.MILLISECONDS).recover(e -> {
+                    LOG.log(Level.WARNING, "a processor did not settle an envelope: " + e);
+                    return Future.succeededFuture();
+                }));
+            }
+            return Future.join(done).mapEmpty();
+        }
     }
 
     /**
@@ -40,7 +69,7 @@ public final class ProcessorChain {
      */
     public Future<Outcome> run(Envelope envelope, ProcessingRequest request, Context context) {
         if (processors.isEmpty()) {
-            return Future.succeededFuture(new Outcome(envelope, null));
+            return Future.succeededFuture(new Outcome(envelope, null, List.of(), List.of()));
         }
         ProcessedEnvelopeView view = new ProcessedEnvelopeView(envelope, request);
         Future<ProcessResult.Reject> chain = Future.succeededFuture(null);
@@ -50,7 +79,7 @@ public final class ProcessorChain {
         return chain.map(rejected -> {
             Envelope result = view.finish();
             view.drops().forEach((reason, count) -> metrics.itemsDropped(reason, count));
-            return new Outcome(result, rejected);
+            return new Outcome(result, rejected, view.handOffs(), view.beforeAnswer());
         });
     }
 

@@ -11,8 +11,14 @@ import io.replaylink.spi.PluginConfigException;
  *                           a 60-minute replay plus the time its last events take to arrive)
  * @param pendingTtlSecs     how long an event waits for its trace's replay; default 5400
  * @param maxPendingPerTrace events remembered per trace at most (more are not remembered, and counted); default 100
+ * @param maxLateLinksPerReplay late links held for one replay at most, waiting for a {@code replay_event} to carry
+ *                           them (more are not held); default 1000; they live {@code mapping_ttl_secs}
+ * @param claimLeaseMs       how long a drained event stays claimed by the record that drained it before a later
+ *                           record of its trace drains it again (its hand-off did not finish: the sidecar stopped);
+ *                           default 30000, the default {@code server.sink_timeout_ms}, the longest a hand-off takes
  */
-public record IndexSettings(String namespace, long mappingTtlSecs, long pendingTtlSecs, int maxPendingPerTrace) {
+public record IndexSettings(String namespace, long mappingTtlSecs, long pendingTtlSecs, int maxPendingPerTrace,
+                            int maxLateLinksPerReplay, long claimLeaseMs) {
 
     public static IndexSettings from(PluginConfig c) {
         String namespace = c.string("namespace", "default");
@@ -32,6 +38,14 @@ public record IndexSettings(String namespace, long mappingTtlSecs, long pendingT
         if (maxPending < 0 || maxPending > 100_000) {
             throw new PluginConfigException(c.path() + ".max_pending_per_trace", "must be between 0 and 100000");
         }
-        return new IndexSettings(namespace, mappingTtl, pendingTtl, (int) maxPending);
+        long maxLate = c.number("max_late_links_per_replay", 1000);
+        if (maxLate < 0 || maxLate > 100_000) {
+            throw new PluginConfigException(c.path() + ".max_late_links_per_replay", "must be between 0 and 100000");
+        }
+        long lease = c.number("claim_lease_ms", 30_000);
+        if (lease < 100 || lease > 3_600_000) {
+            throw new PluginConfigException(c.path() + ".claim_lease_ms", "must be between 100 and 3600000");
+        }
+        return new IndexSettings(namespace, mappingTtl, pendingTtl, (int) maxPending, (int) maxLate, lease);
     }
 }

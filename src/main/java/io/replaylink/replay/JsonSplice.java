@@ -33,20 +33,99 @@ public final class JsonSplice {
                 return null;
             }
             Edit edit = inObject(p, path, 0, field, rawValue);
-            if (edit == null) {
-                return null;
-            }
-            byte[] insert = edit.text.getBytes(StandardCharsets.UTF_8);
-            int at = offset + edit.at;
-            int end = offset + length;
-            byte[] out = new byte[length - edit.remove + insert.length];
-            System.arraycopy(json, offset, out, 0, edit.at);
-            System.arraycopy(insert, 0, out, edit.at, insert.length);
-            System.arraycopy(json, at + edit.remove, out, edit.at + insert.length, end - at - edit.remove);
-            return out;
+            return edit == null ? null : apply(json, offset, length, edit);
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * The document with {@code strings} appended to the array {@code field} of the root object (created when absent,
+     * replacing a value that is not an array), leaving out strings the array holds already; null when nothing is
+     * added or the document is not a JSON object. The strings must need no JSON escaping (ids).
+     */
+    public static byte[] appendStrings(byte[] json, int offset, int length, String field, List<String> strings) {
+        try (JsonParser p = JSON.createParser(json, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            int objectStart = (int) p.currentLocation().getByteOffset();
+            boolean empty = true;
+            Edit edit = null;
+            while (edit == null && p.nextToken() == JsonToken.FIELD_NAME) {
+                empty = false;
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (!name.equals(field)) {
+                    p.skipChildren();
+                    continue;
+                }
+                int valueStart = (int) p.currentTokenLocation().getByteOffset();
+                if (value != JsonToken.START_ARRAY) {
+                    p.skipChildren();
+                    p.finishToken();
+                    int valueEnd = (int) p.currentLocation().getByteOffset();
+                    edit = new Edit(valueStart, valueEnd - valueStart, "[" + members(strings, List.of(), false) + "]");
+                    break;
+                }
+                List<String> present = new java.util.ArrayList<>();
+                boolean arrayEmpty = true;
+                JsonToken t;
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (t == null) {
+                        throw new IOException("not a complete JSON array");
+                    }
+                    arrayEmpty = false;
+                    if (t == JsonToken.VALUE_STRING) {
+                        present.add(p.getText());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                int close = (int) p.currentTokenLocation().getByteOffset();
+                String items = members(strings, present, !arrayEmpty);
+                edit = items.isEmpty() ? null : new Edit(close, 0, items);
+                if (edit == null) {
+                    return null;
+                }
+            }
+            if (edit == null) {
+                if (p.currentToken() != JsonToken.END_OBJECT) {
+                    throw new IOException("not a complete JSON object");
+                }
+                String member = "\"" + field + "\":[" + members(strings, List.of(), false) + "]";
+                edit = new Edit(objectStart, 0, empty ? member : member + ",");
+            }
+            return apply(json, offset, length, edit);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** {@code "a","b"} for the strings not {@code present} (with a leading comma when {@code after} members). */
+    private static String members(List<String> strings, List<String> present, boolean after) {
+        StringBuilder s = new StringBuilder();
+        for (String v : strings) {
+            if (present.contains(v) || s.indexOf("\"" + v + "\"") >= 0) {
+                continue;
+            }
+            if (s.length() > 0 || after) {
+                s.append(',');
+            }
+            s.append('"').append(v).append('"');
+        }
+        return s.toString();
+    }
+
+    private static byte[] apply(byte[] json, int offset, int length, Edit edit) {
+        byte[] insert = edit.text.getBytes(StandardCharsets.UTF_8);
+        int at = offset + edit.at;
+        int end = offset + length;
+        byte[] out = new byte[length - edit.remove + insert.length];
+        System.arraycopy(json, offset, out, 0, edit.at);
+        System.arraycopy(insert, 0, out, edit.at, insert.length);
+        System.arraycopy(json, at + edit.remove, out, edit.at + insert.length, end - at - edit.remove);
+        return out;
     }
 
     /** Replace {@code remove} bytes at {@code at} (relative to the document start) with {@code text}. */

@@ -13,9 +13,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 
 /**
- * The in-process index (the embedded default): the same semantics as the Redis one for a single instance. Both
- * operations run under one lock and take microseconds, so they complete at once. Bounded: at most {@code
- * maxTraces} traces and about {@code maxBytes} bytes; beyond that the least recently used traces are dropped.
+ * The in-process index (the embedded default): the same semantics as the Redis one for a single instance. Every
+ * operation runs under one lock and takes microseconds, so it completes at once. Bounded: at most {@code
+ * maxTraces} traces and about {@code maxBytes} bytes (held late links included); beyond that the least recently
+ * used traces are dropped, then the oldest held late links.
  */
 final class MemoryReplayIndex implements ReplayIndex {
     private static final long TRACE_WEIGHT = 200;
@@ -32,10 +33,31 @@ final class MemoryReplayIndex implements ReplayIndex {
         long mappingExpiresAt;
         LinkedHashMap<String, PendingEvent> pending;
         long pendingExpiresAt;
+        /** Drained and not acknowledged yet (their links' hand-off has not finished); expire with pending's TTL. */
+        LinkedHashMap<String, PendingEvent> claimed;
+        /** Per claimed event: until when its claim holds (0: released). */
+        LinkedHashMap<String, Long> leases;
+        long claimedExpiresAt;
 
         long weight() {
-            return TRACE_WEIGHT + (pending == null ? 0 : pending.size() * PendingEvents.weight(null));
+            return TRACE_WEIGHT + (size(pending) + size(claimed)) * PendingEvents.weight(null);
         }
+    }
+
+    /** Late links held for one replay until a replay_event carries them. */
+    private static final class Held {
+        final LinkedHashMap<String, PendingEvent> events = new LinkedHashMap<>();
+        long expiresAt;
+
+        long weight() {
+            return TRACE_WEIGHT + events.size() * PendingEvents.weight(null);
+        }
+    }
+
+    private final LinkedHashMap<String, Held> held = new LinkedHashMap<>();
+
+    private static int size(Map<?, ?> m) {
+        return m == null ? 0 : m.size();
     }
 
     MemoryReplayIndex(IndexSettings settings, int maxTraces, long maxBytes, LongSupplier clockMillis) {
@@ -87,15 +109,111 @@ final class MemoryReplayIndex implements ReplayIndex {
             t.replayId = replayId;
         }
         t.mappingExpiresAt = now + settings.mappingTtlSecs() * 1000;
-        List<PendingEvent> drained = List.of();
-        if (t.pending != null) {
-            long before = t.weight();
-            drained = new ArrayList<>(t.pending.values());
-            t.pending = null;
-            bytes += t.weight() - before;
+        if (!t.replayId.equals(replayId) || t.pending == null && t.claimed == null) {
+            evict();
+            return CompletableFuture.completedFuture(List.of());
         }
+        long before = t.weight();
+        if (t.claimed == null) {
+            t.claimed = new LinkedHashMap<>();
+            t.leases = new LinkedHashMap<>();
+        }
+        List<PendingEvent> drained = new ArrayList<>();
+        long leaseUntil = now + settings.claimLeaseMs();
+        for (Map.Entry<String, Long> lease : t.leases.entrySet()) {
+            if (lease.getValue() <= now) {
+                lease.setValue(leaseUntil);
+                drained.add(t.claimed.get(lease.getKey()));
+            }
+        }
+        if (t.pending != null) {
+            for (PendingEvent e : t.pending.values()) {
+                if (t.claimed.put(e.eventId(), e) == null) {
+                    drained.add(e);
+                }
+                t.leases.put(e.eventId(), leaseUntil);
+            }
+            t.pending = null;
+            t.claimedExpiresAt = now + settings.pendingTtlSecs() * 1000;
+        }
+        bytes += t.weight() - before;
         evict();
         return CompletableFuture.completedFuture(drained);
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> releaseDrained(String traceId, List<String> eventIds) {
+        Trace t = traces.get(traceId);
+        if (t != null && t.leases != null) {
+            eventIds.forEach(id -> t.leases.computeIfPresent(id, (k, v) -> 0L));
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> acknowledgeDrained(String traceId, List<String> eventIds) {
+        Trace t = traces.get(traceId);
+        if (t != null && t.claimed != null) {
+            long before = t.weight();
+            eventIds.forEach(t.claimed::remove);
+            eventIds.forEach(t.leases::remove);
+            if (t.claimed.isEmpty()) {
+                t.claimed = null;
+                t.leases = null;
+            }
+            bytes += t.weight() - before;
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> holdLateLinks(String replayId, List<PendingEvent> events) {
+        long now = clockMillis.getAsLong();
+        Held h = held.get(replayId);
+        if (h != null && h.expiresAt <= now) {
+            bytes -= h.weight();
+            held.remove(replayId);
+            h = null;
+        }
+        if (h == null) {
+            h = new Held();
+            held.put(replayId, h);
+            bytes += h.weight();
+        }
+        long before = h.weight();
+        for (PendingEvent e : events) {
+            if (h.events.containsKey(e.eventId()) || h.events.size() < settings.maxLateLinksPerReplay()) {
+                h.events.put(e.eventId(), e);
+            }
+        }
+        h.expiresAt = now + settings.mappingTtlSecs() * 1000;
+        bytes += h.weight() - before;
+        evict();
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletionStage<List<PendingEvent>> lateLinks(String replayId) {
+        Held h = held.get(replayId);
+        if (h == null || h.expiresAt <= clockMillis.getAsLong()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return CompletableFuture.completedFuture(new ArrayList<>(h.events.values()));
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> acknowledgeLateLinks(String replayId, List<String> eventIds) {
+        Held h = held.get(replayId);
+        if (h != null) {
+            long before = h.weight();
+            eventIds.forEach(h.events::remove);
+            bytes += h.weight() - before;
+            if (h.events.isEmpty()) {
+                bytes -= h.weight();
+                held.remove(replayId);
+            }
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     /** The trace with its expired parts removed, or null. */
@@ -111,8 +229,12 @@ final class MemoryReplayIndex implements ReplayIndex {
         if (t.pending != null && t.pendingExpiresAt <= now) {
             t.pending = null;
         }
+        if (t.claimed != null && t.claimedExpiresAt <= now) {
+            t.claimed = null;
+            t.leases = null;
+        }
         bytes += t.weight() - before;
-        if (t.replayId == null && t.pending == null) {
+        if (t.replayId == null && t.pending == null && t.claimed == null) {
             traces.remove(traceId);
             bytes -= t.weight();
             return null;
@@ -126,6 +248,11 @@ final class MemoryReplayIndex implements ReplayIndex {
             Trace t = it.next().getValue();
             bytes -= t.weight();
             it.remove();
+        }
+        Iterator<Map.Entry<String, Held>> late = held.entrySet().iterator();
+        while (bytes > maxBytes && late.hasNext()) {
+            bytes -= late.next().getValue().weight();
+            late.remove();
         }
     }
 

@@ -60,7 +60,11 @@ final class RedisReplayIndex implements ReplayIndex {
             end
             return {0, 'remembered'}
             """;
-    /** Keeps the trace's first replay id; answers the one it holds, then the drained events. */
+    /**
+     * Keeps the trace's first replay id; answers the one it holds, then, when that is the replay recorded, the events
+     * it drains: claims whose lease ran out (ARGV[4], now in ms), and the remembered events, moved to the claimed hash
+     * (KEYS[3]) as {@code <lease end>|<event>}, leased for ARGV[5] ms.
+     */
     static final String RECORD_AND_DRAIN = """
             local current = redis.call('GET', KEYS[1])
             if current then
@@ -69,10 +73,53 @@ final class RedisReplayIndex implements ReplayIndex {
               redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
               current = ARGV[1]
             end
-            local drained = redis.call('HVALS', KEYS[2])
-            if #drained > 0 then redis.call('DEL', KEYS[2]) end
-            table.insert(drained, 1, current)
-            return drained
+            if current ~= ARGV[1] then return {current} end
+            local out = {current}
+            local now = tonumber(ARGV[4])
+            local lease = tostring(now + tonumber(ARGV[5])) .. '|'
+            local claimed = redis.call('HGETALL', KEYS[3])
+            for i = 1, #claimed, 2 do
+              local v = claimed[i + 1]
+              local bar = string.find(v, '|', 1, true)
+              if bar and tonumber(string.sub(v, 1, bar - 1)) <= now then
+                local event = string.sub(v, bar + 1)
+                redis.call('HSET', KEYS[3], claimed[i], lease .. event)
+                out[#out + 1] = event
+              end
+            end
+            local pending = redis.call('HGETALL', KEYS[2])
+            if #pending > 0 then
+              redis.call('DEL', KEYS[2])
+              for i = 1, #pending, 2 do
+                if redis.call('HSET', KEYS[3], pending[i], lease .. pending[i + 1]) == 1 then
+                  out[#out + 1] = pending[i + 1]
+                end
+              end
+              redis.call('EXPIRE', KEYS[3], tonumber(ARGV[3]))
+            end
+            return out
+            """;
+    /** Ends the lease of claimed events (KEYS[1]; ARGV their ids), so the next record drains them at once. */
+    static final String RELEASE_CLAIMS = """
+            for i = 1, #ARGV do
+              local v = redis.call('HGET', KEYS[1], ARGV[i])
+              local bar = v and string.find(v, '|', 1, true)
+              if bar then redis.call('HSET', KEYS[1], ARGV[i], '0' .. string.sub(v, bar)) end
+            end
+            return 0
+            """;
+    /** Holds late links of one replay (KEYS[1]) within its bound: ARGV ttl, bound, then event id and entry pairs. */
+    static final String HOLD_LATE_LINKS = """
+            local n = redis.call('HLEN', KEYS[1])
+            local held = 0
+            for i = 3, #ARGV, 2 do
+              if n < tonumber(ARGV[2]) or redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
+                n = n + redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+                held = held + 1
+              end
+            end
+            if n > 0 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
+            return held
             """;
     /** The same as {@link #LOOKUP_OR_REMEMBER} for many traces in one call: KEYS in pairs, ARGV in fours. */
     static final String LOOKUP_OR_REMEMBER_MANY = """
@@ -101,6 +148,8 @@ final class RedisReplayIndex implements ReplayIndex {
     private static final String LOOKUP_SHA = sha1(LOOKUP_OR_REMEMBER);
     private static final String LOOKUP_MANY_SHA = sha1(LOOKUP_OR_REMEMBER_MANY);
     private static final String RECORD_SHA = sha1(RECORD_AND_DRAIN);
+    private static final String HOLD_SHA = sha1(HOLD_LATE_LINKS);
+    private static final String RELEASE_SHA = sha1(RELEASE_CLAIMS);
 
     private final IndexSettings settings;
     private final RedisSettings redis;
@@ -217,9 +266,9 @@ final class RedisReplayIndex implements ReplayIndex {
                 : new String[] {"", "", "0", "0"};
         Context context = batchingContext();
         if (context != null) {
-            return batched(context, keys(traceId), args);
+            return batched(context, lookupKeys(traceId), args);
         }
-        return this.<List<Object>>script(LOOKUP_SHA, LOOKUP_OR_REMEMBER, keys(traceId), args)
+        return this.<List<Object>>script(LOOKUP_SHA, LOOKUP_OR_REMEMBER, lookupKeys(traceId), args)
                 .thenApply(result -> result == null ? Optional.empty() : replayOf(result, 0));
     }
 
@@ -502,7 +551,8 @@ final class RedisReplayIndex implements ReplayIndex {
         }
         long sentAt = System.nanoTime();
         String[] keys = keys(traceId);
-        String[] args = {replayId, Long.toString(settings.mappingTtlSecs())};
+        String[] args = {replayId, Long.toString(settings.mappingTtlSecs()), Long.toString(settings.pendingTtlSecs()),
+                Long.toString(System.currentTimeMillis()), Long.toString(settings.claimLeaseMs())};
         Context context = batchingContext();
         CompletionStage<List<Object>> reply = context != null
                 ? batchedRecord(context, keys, args)
@@ -510,37 +560,126 @@ final class RedisReplayIndex implements ReplayIndex {
         return reply.thenApply(values -> {
                     List<PendingEvent> drained = new ArrayList<>(values == null ? 0 : values.size());
                     if (values != null && !values.isEmpty()) {
-                        knownReplays.recorded(traceId, replayId, String.valueOf(values.get(0)), sentAt);
+                        String current = String.valueOf(values.get(0));
                         for (Object v : values.subList(1, values.size())) {
                             PendingEvent e = PendingEvents.decode(String.valueOf(v));
                             if (e != null) {
                                 drained.add(e);
                             }
                         }
+                        if (drained.isEmpty()) {
+                            knownReplays.recorded(traceId, replayId, current, sentAt);
+                        } else {
+                            // claims stay until acknowledged: the next record of this trace must reach Redis
+                            knownReplays.lookedUp(traceId, current);
+                        }
                     }
                     return drained;
                 });
     }
 
+    @Override
+    public CompletionStage<Void> acknowledgeDrained(String traceId, List<String> eventIds) {
+        return delete(keys(traceId)[2], eventIds);
+    }
+
+    @Override
+    public CompletionStage<Void> releaseDrained(String traceId, List<String> eventIds) {
+        if (eventIds.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return this.<Long>script(RELEASE_SHA, RELEASE_CLAIMS, new String[] {keys(traceId)[2]},
+                eventIds.toArray(String[]::new), ScriptOutputType.INTEGER).thenApply(v -> null);
+    }
+
+    @Override
+    public CompletionStage<Void> holdLateLinks(String replayId, List<PendingEvent> events) {
+        String[] args = new String[2 + 2 * events.size()];
+        args[0] = Long.toString(settings.mappingTtlSecs());
+        args[1] = Integer.toString(settings.maxLateLinksPerReplay());
+        for (int i = 0; i < events.size(); i++) {
+            args[2 + 2 * i] = events.get(i).eventId();
+            args[3 + 2 * i] = PendingEvents.encode(events.get(i));
+        }
+        return this.<Long>script(HOLD_SHA, HOLD_LATE_LINKS, new String[] {lateLinksKey(replayId)}, args,
+                ScriptOutputType.INTEGER).thenApply(held -> null);
+    }
+
+    @Override
+    public CompletionStage<List<PendingEvent>> lateLinks(String replayId) {
+        RedisClusterAsyncCommands<String, String> c = commands;
+        if (c == null || closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("redis index is not connected"));
+        }
+        CompletionStage<List<String>> values = c.hvals(lateLinksKey(replayId));
+        scheduleFlush();
+        return values.thenApply(list -> {
+            List<PendingEvent> out = new ArrayList<>(list.size());
+            for (String v : list) {
+                PendingEvent e = PendingEvents.decode(v);
+                if (e != null) {
+                    out.add(e);
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> acknowledgeLateLinks(String replayId, List<String> eventIds) {
+        return delete(lateLinksKey(replayId), eventIds);
+    }
+
+    /** HDEL of {@code fields} from the hash {@code key}. */
+    private CompletionStage<Void> delete(String key, List<String> fields) {
+        RedisClusterAsyncCommands<String, String> c = commands;
+        if (fields.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (c == null || closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("redis index is not connected"));
+        }
+        CompletionStage<Long> deleted = c.hdel(key, fields.toArray(String[]::new));
+        scheduleFlush();
+        return deleted.thenApply(n -> null);
+    }
+
+    /** The mapping, remembered events and claimed events of a trace; all in the trace's Cluster slot. */
     String[] keys(String traceId) {
         String base = "replaylink:" + settings.namespace() + ":{" + traceId + "}:";
-        return new String[] {base + "r", base + "p"};
+        return new String[] {base + "r", base + "p", base + "c"};
+    }
+
+    /** The keys a lookup touches: the mapping and the remembered events. */
+    private String[] lookupKeys(String traceId) {
+        String[] all = keys(traceId);
+        return new String[] {all[0], all[1]};
+    }
+
+    /** The late links held for a replay (its own Cluster slot). */
+    String lateLinksKey(String replayId) {
+        return "replaylink:" + settings.namespace() + ":{" + replayId + "}:l";
     }
 
     private <T> CompletionStage<T> script(String sha, String body, String[] keys, String[] args) {
+        return script(sha, body, keys, args, ScriptOutputType.MULTI);
+    }
+
+    private <T> CompletionStage<T> script(String sha, String body, String[] keys, String[] args,
+                                          ScriptOutputType type) {
         RedisClusterAsyncCommands<String, String> c = commands;
         if (c == null || closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("redis index is not connected"));
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        CompletionStage<T> bySha = c.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+        CompletionStage<T> bySha = c.evalsha(sha, type, keys, args);
         scheduleFlush();
         bySha.whenComplete((value, error) -> {
             if (error == null) {
                 result.complete(value);
             } else if (error instanceof RedisNoScriptException
                     || error.getCause() instanceof RedisNoScriptException) {
-                CompletionStage<T> byBody = c.eval(body, ScriptOutputType.MULTI, keys, args);
+                CompletionStage<T> byBody = c.eval(body, type, keys, args);
                 scheduleFlush();
                 byBody.whenComplete((v, e) -> {
                     if (e == null) {

@@ -9,6 +9,7 @@ import io.replaylink.spi.ProcessedItem;
 import io.replaylink.spi.ReplayIndex;
 import io.replaylink.spi.ReplayIndex.PendingEvent;
 import io.replaylink.spi.ReplayLinkMessage;
+import io.replaylink.spi.SideOutputs;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
@@ -35,29 +36,38 @@ import java.util.function.LongSupplier;
  *       the event's {@code sentry-trace} header.</li>
  *   <li>Records every trace -> replay pair the envelope carries (events with both ids, {@code replay_event}
  *       {@code trace_ids}, spans with {@code sentry.replay_id}); events remembered for those traces are drained
- *       and get an {@code event_link} message (path {@code backfill}).</li>
+ *       and linked late (path {@code backfill}): an {@code event_link} message to the sinks that carry it, and,
+ *       when a sink cannot (an HTTP upstream), the event's id in {@code error_ids} of a {@code replay_event} of
+ *       the replay: this envelope's, or one that comes later (held in the index until then). The client is
+ *       answered once these hand-offs are done; the drained events are acknowledged once it is accepted.</li>
  *   <li>Looks up the replay of events that have a trace id but no replay id; an {@code event} the index cannot
  *       link yet is remembered for its trace, so the replay's arrival links it later, exactly once.</li>
  *   <li>Enriches linked items: {@code contexts.replay.replay_id} spliced into the payload (unless it was already
  *       there), and the DSC's {@code replay_id} set when a DSC exists without one.</li>
  * </ol>
- * Every index call is bounded by {@code lookup_timeout_ms}; on error or timeout the envelope goes on unlinked
- * (fail open) and the failure is counted.
+ * Every index call is bounded by {@code lookup_timeout_ms}; on error or timeout a lookup lets the envelope go on
+ * unlinked (fail open) and the failure is counted; a late link that cannot be handed off has the client retry.
  */
 public final class ReplayLinker implements EnvelopeProcessor {
+    private static final System.Logger LOG = System.getLogger(ReplayLinker.class.getName());
     private static final List<String> REPLAY_CONTEXT = List.of("contexts", "replay");
+    /**
+     * The most {@code error_ids} a replay_event carries once late links are added: Relay keeps at most 100 and trims
+     * the array to its byte budget (about 50 ids); what does not fit waits for the replay's next segment.
+     */
+    static final int MAX_ERROR_IDS = 50;
 
     private final ReplayIndex index;
-    private final LinkEmitter emitter;
+    private final SideOutputs outputs;
     private final Metrics metrics;
     private final long timeoutMs;
     private final boolean emitInlineLinks;
     private final LongSupplier clockSeconds;
 
-    public ReplayLinker(ReplayIndex index, LinkEmitter emitter, Metrics metrics, long timeoutMs,
+    public ReplayLinker(ReplayIndex index, SideOutputs outputs, Metrics metrics, long timeoutMs,
                         boolean emitInlineLinks, LongSupplier clockSeconds) {
         this.index = index;
-        this.emitter = emitter;
+        this.outputs = outputs;
         this.metrics = metrics;
         this.timeoutMs = timeoutMs;
         this.emitInlineLinks = emitInlineLinks;
@@ -85,6 +95,37 @@ public final class ReplayLinker implements EnvelopeProcessor {
         }
     }
 
+    /**
+     * A {@code replay_event} item that can carry late links of its replay in its {@code error_ids}, up to {@link
+     * #MAX_ERROR_IDS} in all.
+     */
+    private static final class Carrier {
+        final ProcessedItem item;
+        final String replayId;
+        /** Events whose ids it carries (drained by this envelope, or held in the index). */
+        final List<PendingEvent> carried = new ArrayList<>();
+        int room;
+        List<PendingEvent> held = List.of();
+
+        Carrier(ProcessedItem item, String replayId, int errorIds) {
+            this.item = item;
+            this.replayId = replayId;
+            this.room = Math.max(0, MAX_ERROR_IDS - errorIds);
+        }
+
+        /** Takes as many of {@code events} as there is room for; answers the rest. */
+        List<PendingEvent> take(List<PendingEvent> events) {
+            int n = Math.min(room, events.size());
+            carried.addAll(events.subList(0, n));
+            room -= n;
+            return events.subList(n, events.size());
+        }
+    }
+
+    /** Events drained for one trace: their links are now this linker's to hand off. */
+    private record Drained(String traceId, String replayId, List<PendingEvent> events) {
+    }
+
     @Override
     public CompletionStage<ProcessResult> process(ProcessedEnvelope envelope) {
         Context context = Vertx.currentContext();
@@ -93,6 +134,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
         String dscReplay = trace == null ? null : id(trace.get("replay_id"), "dsc.replay_id");
 
         List<Linkable> linkables = new ArrayList<>();
+        List<Carrier> carriers = new ArrayList<>();
         Map<String, String> records = new LinkedHashMap<>();
         for (ProcessedItem item : envelope.items()) {
             switch (item.type()) {
@@ -115,21 +157,33 @@ public final class ReplayLinker implements EnvelopeProcessor {
                     }
                     linkables.add(l);
                 }
-                case "replay_event" -> addPairs(records, TraceReplayPairs.fromReplayEvent(item.payload()));
+                case "replay_event" -> {
+                    TraceReplayPairs.ReplayEventIds ids = TraceReplayPairs.readReplayEvent(item.payload());
+                    addPairs(records, ids.pairs());
+                    String replayId = id(ids.replayId(), "replay_event.replay_id");
+                    if (replayId != null && outputs.linksRideReplayEvents()) {
+                        carriers.add(new Carrier(item, replayId, ids.errorIds()));
+                    }
+                }
                 case "span" -> addPairs(records, TraceReplayPairs.fromSpans(item.payload()));
                 default -> {
                 }
             }
         }
-        if (linkables.isEmpty() && records.isEmpty() && (dscTrace == null || dscReplay != null)) {
+        if (linkables.isEmpty() && records.isEmpty() && carriers.isEmpty()
+                && (dscTrace == null || dscReplay != null)) {
             return CompletableFuture.completedFuture(ProcessResult.CONTINUE);
         }
         long projectId = envelope.projectId();
-        return recordAll(records).thenCompose(v -> lookupAll(linkables, dscTrace, dscReplay, projectId, records))
-                .thenCompose(dscLookup -> onContext(context, () -> {
-                    enrich(envelope, linkables, trace, dscTrace, dscReplay, records, dscLookup);
-                    return ProcessResult.CONTINUE;
-                }));
+        CompletableFuture<Void> held = heldLinks(carriers);
+        return recordAll(records)
+                .thenCompose(drained -> lookupAll(linkables, dscTrace, dscReplay, projectId, records)
+                        .thenCombine(held, (dscLookup, v) -> dscLookup)
+                        .thenCompose(dscLookup -> onContext(context, () -> {
+                            enrich(envelope, linkables, trace, dscTrace, dscReplay, records, dscLookup);
+                            linkLate(envelope, drained, carriers);
+                            return ProcessResult.CONTINUE;
+                        })));
     }
 
     /** First found of DSC, contexts.replay, the replayId tag, baggage. */
@@ -168,22 +222,89 @@ public final class ReplayLinker implements EnvelopeProcessor {
         }
     }
 
-    private CompletableFuture<Void> recordAll(Map<String, String> records) {
+    /** Records every pair; answers the events each record drained. */
+    private CompletableFuture<List<Drained>> recordAll(Map<String, String> records) {
         if (records.isEmpty()) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(List.of());
         }
-        List<CompletableFuture<?>> all = new ArrayList<>();
+        List<CompletableFuture<Drained>> all = new ArrayList<>(records.size());
         for (Map.Entry<String, String> r : records.entrySet()) {
             all.add(timed("record", () -> index.recordAndDrain(r.getKey(), r.getValue()),
-                    drained -> drained.isEmpty() ? "recorded" : "drained").thenAccept(drained -> {
-                        if (drained != null) {
-                            for (PendingEvent e : drained) {
-                                emitLink(r.getValue(), e, "backfill");
-                            }
-                        }
-                    }));
+                    drained -> drained.isEmpty() ? "recorded" : "drained")
+                    .thenApply(drained -> drained == null || drained.isEmpty() ? null
+                            : new Drained(r.getKey(), r.getValue(), drained)));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<Drained> drained = new ArrayList<>();
+            for (CompletableFuture<Drained> f : all) {
+                Drained d = f.join();
+                if (d != null) {
+                    drained.add(d);
+                }
+            }
+            return drained;
+        });
+    }
+
+    /** Fetches the late links held for each carrier's replay (a failure leaves them for the next carrier). */
+    private CompletableFuture<Void> heldLinks(List<Carrier> carriers) {
+        if (carriers.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<CompletableFuture<?>> all = new ArrayList<>(carriers.size());
+        for (Carrier c : carriers) {
+            all.add(timed("late_links", () -> index.lateLinks(c.replayId), held -> held.isEmpty() ? "none" : "found")
+                    .thenAccept(held -> c.held = held == null ? List.of() : held));
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Hands off the links of the drained events (an event_link message each; with sinks that cannot carry those, the
+     * event in error_ids of this envelope's replay_event of that replay, or held in the index for a later one), has
+     * the client answered after that, and acknowledges the drained events and the held links once it is accepted.
+     */
+    private void linkLate(ProcessedEnvelope envelope, List<Drained> drained, List<Carrier> carriers) {
+        for (Drained d : drained) {
+            List<CompletableFuture<?>> handOffs = new ArrayList<>();
+            for (PendingEvent e : d.events()) {
+                handOffs.add(emitLink(d.replayId(), e, "backfill"));
+            }
+            if (outputs.linksRideReplayEvents()) {
+                Carrier carrier = carriers.stream().filter(c -> c.replayId.equals(d.replayId())).findFirst()
+                        .orElse(null);
+                List<PendingEvent> rest = carrier == null ? d.events() : carrier.take(d.events());
+                if (!rest.isEmpty()) {
+                    metrics.lateLinks("held", rest.size());
+                    handOffs.add(bounded(index.holdLateLinks(d.replayId(), rest).toCompletableFuture()));
+                }
+            }
+            List<String> eventIds = d.events().stream().map(PendingEvent::eventId).toList();
+            envelope.answerAfter(CompletableFuture.allOf(handOffs.toArray(CompletableFuture[]::new)));
+            envelope.beforeAnswer(accepted -> accepted ? index.acknowledgeDrained(d.traceId(), eventIds)
+                    : index.releaseDrained(d.traceId(), eventIds));
+        }
+        for (Carrier c : carriers) {
+            List<PendingEvent> heldCarried = new ArrayList<>(c.held);
+            heldCarried.removeAll(c.take(c.held));
+            if (c.carried.isEmpty()) {
+                continue;
+            }
+            ByteBuffer payload = c.item.payload();
+            byte[] bytes = new byte[payload.remaining()];
+            payload.duplicate().get(bytes);
+            byte[] spliced = JsonSplice.appendStrings(bytes, 0, bytes.length, "error_ids",
+                    c.carried.stream().map(PendingEvent::eventId).toList());
+            if (spliced != null) {
+                c.item.setPayload(spliced);
+            }
+            metrics.lateLinks("error_ids", c.carried.size());
+            if (!heldCarried.isEmpty()) {
+                List<String> heldIds = heldCarried.stream().map(PendingEvent::eventId).toList();
+                envelope.beforeAnswer(accepted -> accepted ? index.acknowledgeLateLinks(c.replayId, heldIds)
+                        : CompletableFuture.completedFuture(null));
+            }
+        }
     }
 
     /** Looks up the replay of every unlinked item (remembering events); returns the DSC trace's replay, if looked up. */
@@ -212,7 +333,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
             java.util.function.Consumer<Optional<String>> late = remember.isEmpty() ? null : r -> {
                 String replayId = r.map(Uuids::normalize).orElse(null);
                 if (replayId != null) {
-                    emitLink(replayId, remember.get(), "late");
+                    linkAfterTimeout(replayId, remember.get());
                 }
             };
             all.add(timed("lookup", () -> index.lookupOrRemember(l.traceId, remember),
@@ -256,7 +377,8 @@ public final class ReplayLinker implements EnvelopeProcessor {
                 String eventId = Uuids.normalize(l.facts.eventId());
                 if (eventId != null) {
                     double ts = Double.isNaN(l.facts.timestamp()) ? clockSeconds.getAsLong() : l.facts.timestamp();
-                    emitLink(l.replayId, new PendingEvent(eventId, envelope.projectId(), ts, l.facts.level()), null);
+                    envelope.answerAfter(emitLink(l.replayId,
+                            new PendingEvent(eventId, envelope.projectId(), ts, l.facts.level()), null));
                 }
             }
             if (dscLinked == null && l.traceId != null && l.traceId.equals(dscTrace)) {
@@ -285,14 +407,40 @@ public final class ReplayLinker implements EnvelopeProcessor {
         return JsonSplice.ensureField(bytes, offset, length, REPLAY_CONTEXT, "replay_id", "\"" + replayId + "\"");
     }
 
-    private void emitLink(String replayId, PendingEvent e, String backfillPath) {
+    /** Hands an event_link message to the sinks that carry it; counts a late link under {@code path}. */
+    private CompletableFuture<Void> emitLink(String replayId, PendingEvent e, String path) {
         byte[] message = EventLinkMessages.message(replayId, e.projectId(), e.eventId(), e.level(),
                 (long) e.timestamp(), clockSeconds.getAsLong());
-        emitter.emit(new ReplayLinkMessage(e.projectId(), replayId, e.eventId(), message));
-        if (backfillPath != null) {
-            metrics.link(backfillPath);
-            metrics.backendErrorLinked(backfillPath);
+        if (path != null) {
+            metrics.link(path);
+            metrics.backendErrorLinked(path);
+            metrics.lateLinks("event_link", 1);
         }
+        try {
+            return outputs.link(new ReplayLinkMessage(e.projectId(), replayId, e.eventId(), message))
+                    .toCompletableFuture();
+        } catch (RuntimeException failure) {
+            return CompletableFuture.failedFuture(failure);
+        }
+    }
+
+    /**
+     * A lookup answered with the replay after its envelope went on unlinked: the link goes as for a replay that came
+     * later, best effort (no client waits for it any more).
+     */
+    private void linkAfterTimeout(String replayId, PendingEvent e) {
+        List<CompletableFuture<?>> handOffs = new ArrayList<>(2);
+        handOffs.add(emitLink(replayId, e, "late"));
+        if (outputs.linksRideReplayEvents()) {
+            metrics.lateLinks("held", 1);
+            handOffs.add(index.holdLateLinks(replayId, List.of(e)).toCompletableFuture());
+        }
+        CompletableFuture.allOf(handOffs.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> {
+            if (error != null) {
+                LOG.log(System.Logger.Level.WARNING, "a late link of event " + e.eventId() + " to replay " + replayId
+                        + " could not be handed off: " + error);
+            }
+        });
     }
 
     /** Runs an index call under the lookup timeout; failures and timeouts become null (fail open), counted. */

@@ -29,9 +29,8 @@ public final class ReplayLinkerProvider implements ProcessorProvider {
         }
         ReplayIndex index = context.hostService(ReplayIndex.class).orElseThrow(() ->
                 new IllegalStateException("replay-linker needs the host's replay index"));
-        LinkEmitter emitter = context.hostService(LinkEmitter.class).orElse(message -> { });
         Metrics metrics = context.hostService(Metrics.class).orElseGet(Metrics::new);
-        return new ReplayLinker(index, emitter, metrics, timeout, c.bool("emit_links_for_inline", false),
+        return new ReplayLinker(index, context.outputs(), metrics, timeout, c.bool("emit_links_for_inline", false),
                 () -> System.currentTimeMillis() / 1000);
     }
 }

@@ -21,12 +21,34 @@ public final class TraceReplayPairs {
     public record Pair(String traceId, String replayId) {
     }
 
+    /**
+     * A {@code replay_event}'s {@code replay_id} (null when missing) and {@code trace_ids}, as sent, and how many
+     * {@code error_ids} it has.
+     */
+    public record ReplayEventIds(String replayId, List<String> traceIds, int errorIds) {
+        public List<Pair> pairs() {
+            if (replayId == null) {
+                return List.of();
+            }
+            List<Pair> pairs = new ArrayList<>(traceIds.size());
+            for (String t : traceIds) {
+                pairs.add(new Pair(t, replayId));
+            }
+            return pairs;
+        }
+    }
+
     public static List<Pair> fromReplayEvent(ByteBuffer payload) {
+        return readReplayEvent(payload).pairs();
+    }
+
+    public static ReplayEventIds readReplayEvent(ByteBuffer payload) {
         String replayId = null;
         List<String> traceIds = new ArrayList<>();
+        int errorIds = 0;
         try (JsonParser p = EventFactsReader.parser(payload)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                return List.of();
+                return new ReplayEventIds(null, List.of(), 0);
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -42,6 +64,11 @@ public final class TraceReplayPairs {
                             p.skipChildren();
                         }
                     }
+                } else if ("error_ids".equals(field) && v == JsonToken.START_ARRAY) {
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        p.skipChildren();
+                        errorIds++;
+                    }
                 } else {
                     p.skipChildren();
                 }
@@ -49,14 +76,7 @@ public final class TraceReplayPairs {
         } catch (IOException e) {
             // best effort
         }
-        if (replayId == null) {
-            return List.of();
-        }
-        List<Pair> pairs = new ArrayList<>(traceIds.size());
-        for (String t : traceIds) {
-            pairs.add(new Pair(t, replayId));
-        }
-        return pairs;
+        return new ReplayEventIds(replayId, traceIds, errorIds);
     }
 
     public static List<Pair> fromSpans(ByteBuffer payload) {

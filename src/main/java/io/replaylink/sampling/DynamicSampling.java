@@ -6,6 +6,7 @@ import io.replaylink.spi.OutcomeMessage;
 import io.replaylink.spi.ProcessResult;
 import io.replaylink.spi.ProcessedEnvelope;
 import io.replaylink.spi.ProcessedItem;
+import io.replaylink.spi.SideOutputs;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -34,21 +35,21 @@ public final class DynamicSampling implements EnvelopeProcessor {
             "profile", 6);
 
     private final Supplier<RulesFile.Rules> rules;
-    private final OutcomeEmitter outcomes;
+    private final SideOutputs outputs;
     private final Metrics metrics;
     private final Supplier<Instant> clock;
     private final Runnable onClose;
 
-    public DynamicSampling(Supplier<RulesFile.Rules> rules, OutcomeEmitter outcomes, Metrics metrics,
+    public DynamicSampling(Supplier<RulesFile.Rules> rules, SideOutputs outputs, Metrics metrics,
                            Supplier<Instant> clock) {
-        this(rules, outcomes, metrics, clock, () -> { });
+        this(rules, outputs, metrics, clock, () -> { });
     }
 
     /** {@code onClose}: stops what feeds {@code rules} (the provider's reload timer). */
-    public DynamicSampling(Supplier<RulesFile.Rules> rules, OutcomeEmitter outcomes, Metrics metrics,
+    public DynamicSampling(Supplier<RulesFile.Rules> rules, SideOutputs outputs, Metrics metrics,
                            Supplier<Instant> clock, Runnable onClose) {
         this.rules = rules;
-        this.outcomes = outcomes;
+        this.outputs = outputs;
         this.metrics = metrics;
         this.clock = clock;
         this.onClose = onClose;
@@ -108,8 +109,8 @@ public final class DynamicSampling implements EnvelopeProcessor {
         long nowSeconds = now.getEpochSecond();
         for (ProcessedItem item : sampled) {
             item.drop("sampled");
-            outcomes.emit(new OutcomeMessage(nowSeconds, envelope.projectId(), eventId, 1, "Sampled:" + ruleIds,
-                    SAMPLED_TYPES.get(item.type()), 1, remoteAddr));
+            envelope.answerAfter(outputs.outcome(new OutcomeMessage(nowSeconds, envelope.projectId(), eventId, 1,
+                    "Sampled:" + ruleIds, SAMPLED_TYPES.get(item.type()), 1, remoteAddr)));
         }
         return CompletableFuture.completedFuture(ProcessResult.CONTINUE);
     }

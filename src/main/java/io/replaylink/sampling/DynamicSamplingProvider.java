@@ -43,8 +43,7 @@ public final class DynamicSamplingProvider implements ProcessorProvider {
             long timer = vertx.setPeriodic(interval, t -> vertx.executeBlocking(rules::reloadIfChanged, false));
             stopReload = () -> vertx.cancelTimer(timer);
         }
-        OutcomeEmitter outcomes = context.hostService(OutcomeEmitter.class).orElse(o -> { });
         Metrics metrics = context.hostService(Metrics.class).orElseGet(Metrics::new);
-        return new DynamicSampling(rules::rules, outcomes, metrics, Instant::now, stopReload);
+        return new DynamicSampling(rules::rules, context.outputs(), metrics, Instant::now, stopReload);
     }
 }

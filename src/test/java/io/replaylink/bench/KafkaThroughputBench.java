@@ -207,7 +207,7 @@ public final class KafkaThroughputBench {
             long t0 = System.nanoTime();
             while (System.nanoTime() < end) {
                 window.acquire();
-                spool.append(new SpoolRecord(1, System.currentTimeMillis(), Map.of("X-Sentry-Auth", "Sentry x"),
+                spool.append(SpoolRecord.envelope(1, System.currentTimeMillis(), Map.of("X-Sentry-Auth", "Sentry x"),
                         envelope)).whenComplete((v, e) -> {
                             done.incrementAndGet();
                             window.release();

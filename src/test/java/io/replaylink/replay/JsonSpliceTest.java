@@ -91,4 +91,31 @@ class JsonSpliceTest {
             throw new AssertionError("not valid JSON: " + json, e);
         }
     }
+
+    static String append(String json, String... ids) {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        byte[] out = JsonSplice.appendStrings(b, 0, b.length, "error_ids", List.of(ids));
+        return out == null ? null : new String(out, StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"type\":\"replay_event\"}|{\"error_ids\":[\"a\",\"b\"],\"type\":\"replay_event\"}",
+            "{}|{\"error_ids\":[\"a\",\"b\"]}",
+            "{\"error_ids\":[],\"x\":1}|{\"error_ids\":[\"a\",\"b\"],\"x\":1}",
+            "{\"error_ids\":[\"c\"]}|{\"error_ids\":[\"c\",\"a\",\"b\"]}",
+            "{\"error_ids\": [ \"a\" , 7 ] }|{\"error_ids\": [ \"a\" , 7 ,\"b\"] }",
+            "{\"error_ids\":null,\"y\":{\"error_ids\":[]}}|{\"error_ids\":[\"a\",\"b\"],\"y\":{\"error_ids\":[]}}",
+            "{\"z\":{\"a\":[1]},\"error_ids\":{\"k\":1}}|{\"z\":{\"a\":[1]},\"error_ids\":[\"a\",\"b\"]}",
+    })
+    void appendsIdsToTheRootArrayLeavingEveryOtherByte(String in, String expected) {
+        assertThat(append(in, "a", "b", "a")).isEqualTo(expected);
+    }
+
+    @Test
+    void appendsNothingWhenEveryIdIsThereOrTheDocumentIsNotAnObject() {
+        assertThat(append("{\"error_ids\":[\"a\",\"b\"]}", "b", "a")).isNull();
+        assertThat(append("[1]", "a")).isNull();
+        assertThat(append("{\"error_ids\":[\"a\"", "b")).isNull();
+    }
 }

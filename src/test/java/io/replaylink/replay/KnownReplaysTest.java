@@ -118,6 +118,11 @@ class KnownReplaysTest {
             assertThat(get(a.lookupOrRemember(t, Optional.of(new PendingEvent(early, 1, 1.0, "error")))))
                     .isEmpty();
             assertThat(get(a.recordAndDrain(t, R1))).extracting(PendingEvent::eventId).containsExactly(early);
+            get(a.releaseDrained(t, List.of(early)));
+            assertThat(get(a.recordAndDrain(t, R1))).as("a record that drained is not kept: its claims are asked "
+                    + "again until acknowledged").extracting(PendingEvent::eventId).containsExactly(early);
+            get(a.acknowledgeDrained(t, List.of(early)));
+            assertThat(get(a.recordAndDrain(t, R1))).isEmpty();
             long scripts = RedisServers.calls(redis.port(), "evalsha");
             assertThat(get(a.recordAndDrain(t, R1))).isEmpty();
             assertThat(RedisServers.calls(redis.port(), "evalsha"))

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class MemoryReplayIndexTest {
     final AtomicLong now = new AtomicLong(1_000_000);
-    final IndexSettings settings = new IndexSettings("t", 60, 30, 3);
+    final IndexSettings settings = new IndexSettings("t", 60, 30, 3, 5, 1000);
 
     MemoryReplayIndex index(int maxTraces, long maxBytes) {
         return new MemoryReplayIndex(settings, maxTraces, maxBytes, now::get);
@@ -26,12 +26,23 @@ class MemoryReplayIndexTest {
     }
 
     @Test
-    void eventFirstIsRememberedAndDrainedExactlyOnce() {
+    void eventFirstIsRememberedAndDrainedUntilAcknowledged() {
         MemoryReplayIndex i = index(100, 1 << 20);
         assertThat(get(i.lookupOrRemember("t1", Optional.of(event("e1"))))).isEmpty();
         assertThat(get(i.lookupOrRemember("t1", Optional.of(event("e1"))))).as("a retry").isEmpty();
         assertThat(get(i.lookupOrRemember("t1", Optional.of(event("e2"))))).isEmpty();
         assertThat(get(i.recordAndDrain("t1", "r1"))).extracting(PendingEvent::eventId).containsExactly("e1", "e2");
+        assertThat(get(i.recordAndDrain("t1", "r2"))).as("another replay drains nothing").isEmpty();
+        assertThat(get(i.recordAndDrain("t1", "r1"))).as("claimed by the first record's lease").isEmpty();
+        now.addAndGet(1000);
+        assertThat(get(i.recordAndDrain("t1", "r1"))).as("the lease ran out, not acknowledged: drained again")
+                .extracting(PendingEvent::eventId).containsExactly("e1", "e2");
+        get(i.acknowledgeDrained("t1", List.of("e1")));
+        get(i.releaseDrained("t1", List.of("e2")));
+        assertThat(get(i.recordAndDrain("t1", "r1"))).as("released: drained again at once")
+                .extracting(PendingEvent::eventId).containsExactly("e2");
+        get(i.acknowledgeDrained("t1", List.of("e2")));
+        now.addAndGet(1000);
         assertThat(get(i.recordAndDrain("t1", "r1"))).isEmpty();
         assertThat(get(i.lookupOrRemember("t1", Optional.of(event("e3"))))).hasValue("r1");
     }
@@ -88,5 +99,33 @@ class MemoryReplayIndexTest {
         assertThat(PendingEvents.decode(PendingEvents.encode(e))).isEqualTo(e);
         assertThat(PendingEvents.decode("garbage")).isNull();
         assertThat(List.of(1)).isNotEmpty();
+    }
+
+    @Test
+    void lateLinksAreHeldPerReplayUntilAcknowledgedWithinTheirBoundAndTtl() {
+        MemoryReplayIndex i = index(100, 1 << 20);
+        assertThat(get(i.lateLinks("r1"))).isEmpty();
+        get(i.holdLateLinks("r1", List.of(event("e1"), event("e2"))));
+        get(i.holdLateLinks("r1", List.of(event("e2"), event("e3"), event("e4"), event("e5"), event("e6"))));
+        get(i.holdLateLinks("r2", List.of(event("x"))));
+        assertThat(get(i.lateLinks("r1"))).as("at most max_late_links_per_replay (5)")
+                .extracting(PendingEvent::eventId).containsExactly("e1", "e2", "e3", "e4", "e5");
+        assertThat(get(i.lateLinks("r1"))).as("taking them does not forget them").hasSize(5);
+        get(i.acknowledgeLateLinks("r1", List.of("e1", "e3")));
+        assertThat(get(i.lateLinks("r1"))).extracting(PendingEvent::eventId).containsExactly("e2", "e4", "e5");
+        assertThat(get(i.lateLinks("r2"))).extracting(PendingEvent::eventId).containsExactly("x");
+        now.addAndGet(61_000);
+        assertThat(get(i.lateLinks("r1"))).as("they live mapping_ttl_secs (60)").isEmpty();
+    }
+
+    @Test
+    void heldLateLinksCountAgainstTheByteBound() {
+        MemoryReplayIndex i = index(1000, 4000);
+        for (int n = 0; n < 100; n++) {
+            get(i.holdLateLinks("r" + n, List.of(event("e" + n))));
+        }
+        assertThat(i.bytes()).isLessThanOrEqualTo(4000);
+        assertThat(get(i.lateLinks("r99"))).hasSize(1);
+        assertThat(get(i.lateLinks("r0"))).as("the oldest went first").isEmpty();
     }
 }

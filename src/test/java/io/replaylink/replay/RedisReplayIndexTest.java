@@ -111,7 +111,7 @@ class RedisReplayIndexTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"standalone", "cluster"})
-    void eventFirstIsRememberedAndDrainedExactlyOnce(String kind) {
+    void eventFirstIsRememberedAndDrainedUntilAcknowledged(String kind) {
         ReplayIndex i = INDEXES.get(kind);
         String t = trace();
         assertThat(get(i.lookupOrRemember(t, Optional.of(event("e1"))))).isEmpty();
@@ -119,7 +119,14 @@ class RedisReplayIndexTest {
         assertThat(get(i.lookupOrRemember(t, Optional.of(event("e2"))))).isEmpty();
         List<PendingEvent> drained = get(i.recordAndDrain(t, "r1"));
         assertThat(drained).containsExactlyInAnyOrder(event("e1"), event("e2"));
-        assertThat(get(i.recordAndDrain(t, "r1"))).isEmpty();
+        assertThat(get(i.recordAndDrain(t, "r2"))).as("another replay drains nothing").isEmpty();
+        assertThat(get(i.recordAndDrain(t, "r1"))).as("claimed by the first record's lease").isEmpty();
+        get(i.releaseDrained(t, List.of("e2")));
+        assertThat(get(i.recordAndDrain(t, "r1"))).as("released, not acknowledged: drained again")
+                .containsExactly(event("e2"));
+        get(i.acknowledgeDrained(t, List.of("e1", "e2")));
+        get(i.releaseDrained(t, List.of("e1", "e2")));
+        assertThat(get(i.recordAndDrain(t, "r1"))).as("acknowledged: gone").isEmpty();
         assertThat(get(i.lookupOrRemember(t, Optional.of(event("e3"))))).hasValue("r1");
         assertThat(get(i.recordAndDrain(t, "r2"))).isEmpty();
         assertThat(get(i.lookupOrRemember(t, Optional.empty()))).as("first replay wins").hasValue("r1");
@@ -402,11 +409,47 @@ class RedisReplayIndexTest {
     }
 
     @org.junit.jupiter.api.Test
-    void bothKeysOfATraceShareOneClusterSlot() {
+    void allKeysOfATraceShareOneClusterSlot() {
         RedisReplayIndex i = (RedisReplayIndex) INDEXES.get("cluster");
         String[] keys = i.keys(trace());
-        assertThat(SlotHash.getSlot(keys[0])).isEqualTo(SlotHash.getSlot(keys[1]));
+        assertThat(SlotHash.getSlot(keys[0])).isEqualTo(SlotHash.getSlot(keys[1]))
+                .isEqualTo(SlotHash.getSlot(keys[2]));
         assertThat(keys[0]).matches("replaylink:test-[0-9a-f]{8}:\\{[0-9a-f]{32}}:r");
+        assertThat(i.lateLinksKey("r1")).endsWith(":{r1}:l");
+    }
+
+    /** The drain's claim outlives a host that stops before handing the links off: the next record takes them. */
+    @org.junit.jupiter.api.Test
+    void claimsWhoseLeaseRanOutAreDrainedByTheNextRecord() {
+        try (ReplayIndex i = create(RedisServers.shared().uri(), Map.of("claim_lease_ms", 200))) {
+            String t = trace();
+            get(i.lookupOrRemember(t, Optional.of(event("e1"))));
+            assertThat(get(i.recordAndDrain(t, "r1"))).containsExactly(event("e1"));
+            assertThat(get(i.recordAndDrain(t, "r1"))).isEmpty();
+            sleep(250);
+            assertThat(get(i.recordAndDrain(t, "r1"))).containsExactly(event("e1"));
+            assertThat(get(i.recordAndDrain(t, "r1"))).as("leased again").isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"standalone", "cluster"})
+    void lateLinksAreHeldPerReplayUntilAcknowledgedWithinTheirBound(String kind) {
+        ReplayIndex i = INDEXES.get(kind);
+        String r = trace();
+        assertThat(get(i.lateLinks(r))).isEmpty();
+        get(i.holdLateLinks(r, List.of(event("e1"), event("e2"))));
+        List<PendingEvent> many = new java.util.ArrayList<>();
+        for (int n = 3; n < 2000; n++) {
+            many.add(event("e" + n));
+        }
+        get(i.holdLateLinks(r, many));
+        List<PendingEvent> held = get(i.lateLinks(r));
+        assertThat(held).as("max_late_links_per_replay (1000)").hasSize(1000).contains(event("e1"), event("e2"));
+        assertThat(get(i.lateLinks(r))).as("taking them does not forget them").hasSize(1000);
+        get(i.acknowledgeLateLinks(r, List.of("e1", "e2")));
+        assertThat(get(i.lateLinks(r))).hasSize(998).doesNotContain(event("e1"), event("e2"));
+        assertThat(get(i.lateLinks(trace()))).as("another replay's").isEmpty();
     }
 
     static void sleep(long ms) {

@@ -56,6 +56,17 @@ public final class Envelopes {
         return (header + "\n" + item("event", event)).getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A later segment of a replay (its replay_event and recording), for the given traces. */
+    public static byte[] replaySegment(String replayId, int segment, String... traceIds) {
+        String traces = Arrays.stream(traceIds).map(t -> "\"" + t + "\"").collect(Collectors.joining(","));
+        String header = "{\"event_id\":\"" + replayId + "\",\"sent_at\":\"2026-11-26T10:00:0" + (segment % 10)
+                + "Z\"}";
+        String replay = "{\"type\":\"replay_event\",\"replay_id\":\"" + replayId + "\",\"segment_id\":" + segment
+                + ",\"replay_type\":\"session\",\"trace_ids\":[" + traces + "],\"error_ids\":[],\"urls\":[]}";
+        return (header + "\n" + item("replay_event", replay)
+                + item("replay_recording", "{\"segment_id\":" + segment + "}\nrrweb")).getBytes(StandardCharsets.UTF_8);
+    }
+
     /** A replay_event (and its recording) for the given traces. */
     public static byte[] replayEvent(String replayId, String... traceIds) {
         String traces = Arrays.stream(traceIds).map(t -> "\"" + t + "\"").collect(Collectors.joining(","));

@@ -3,6 +3,8 @@ package io.replaylink.spi;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * An envelope on its way through the pipeline, as processors see it.
@@ -36,4 +38,28 @@ public interface ProcessedEnvelope {
 
     /** Attributes stages pass on to later stages and to sinks; not forwarded. */
     Map<String, Object> attributes();
+
+    /**
+     * The client is answered only once {@code handOff} completed normally (e.g. the links this envelope caused were
+     * handed to {@link SideOutputs}); when it fails, the client is told to retry, as when a sink cannot take the
+     * envelope.
+     *
+     * @since 2
+     */
+    default void answerAfter(CompletionStage<?> handOff) {
+        throw new UnsupportedOperationException("this host does not wait for hand-offs");
+    }
+
+    /**
+     * Calls {@code action} once, before the client is answered: with {@code true} when the envelope and every {@link
+     * #answerAfter} hand-off were accepted (delivered, or spooled), with {@code false} when they were not (the client
+     * is told to retry, or a later stage refused the envelope). The answer waits for the stage it returns (within the
+     * processor timeout; a failure is logged, the answer stays). For acknowledging, or releasing, what the envelope
+     * carried, so that the client's next envelope sees it done.
+     *
+     * @since 2
+     */
+    default void beforeAnswer(Function<Boolean, CompletionStage<?>> action) {
+        throw new UnsupportedOperationException("this host does not report answers");
+    }
 }

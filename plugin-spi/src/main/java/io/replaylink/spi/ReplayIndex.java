@@ -2,6 +2,7 @@ package io.replaylink.spi;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -19,10 +20,62 @@ public interface ReplayIndex extends AutoCloseable {
     CompletionStage<Optional<String>> lookupOrRemember(String traceId, Optional<PendingEvent> pending);
 
     /**
-     * Records {@code traceId -> replayId} and returns the events remembered for that trace, removing them, so that
-     * each is returned to exactly one caller.
+     * Records {@code traceId -> replayId} and returns the events remembered for that trace, which now belong to
+     * {@code replayId}; it drains nothing when the trace already maps to another replay. A store of version 2 keeps
+     * drained events claimed until {@link #acknowledgeDrained}: a later call for the trace returns them again once
+     * the claim's lease has run out (the host that drained them stopped before handing their links off) or was
+     * released ({@link #releaseDrained}: the hand-off failed), so no link is lost.
      */
     CompletionStage<List<PendingEvent>> recordAndDrain(String traceId, String replayId);
+
+    /**
+     * The links of events drained for {@code traceId} were handed off durably: forget them.
+     *
+     * @since 2
+     */
+    default CompletionStage<Void> acknowledgeDrained(String traceId, List<String> eventIds) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * The hand-off of these drained events' links failed (the client is told to retry): the next record of the trace
+     * drains them again at once.
+     *
+     * @since 2
+     */
+    default CompletionStage<Void> releaseDrained(String traceId, List<String> eventIds) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Keeps links of events to {@code replayId} until a {@code replay_event} of that replay passes through any
+     * host sharing the store and carries them (in its {@code error_ids}); for sinks that cannot carry Sentry's
+     * {@code event_link} message (an HTTP upstream). Kept as long as mappings are, within a per-replay bound.
+     *
+     * @since 2
+     */
+    default CompletionStage<Void> holdLateLinks(String replayId, List<PendingEvent> events) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("this index keeps no late links"));
+    }
+
+    /**
+     * The links held for {@code replayId}; they stay held until {@link #acknowledgeLateLinks}, so a carrier that
+     * is not accepted leaves them to the next one.
+     *
+     * @since 2
+     */
+    default CompletionStage<List<PendingEvent>> lateLinks(String replayId) {
+        return CompletableFuture.completedFuture(List.of());
+    }
+
+    /**
+     * A {@code replay_event} carrying these links of {@code replayId} was accepted: forget them.
+     *
+     * @since 2
+     */
+    default CompletionStage<Void> acknowledgeLateLinks(String replayId, List<String> eventIds) {
+        return CompletableFuture.completedFuture(null);
+    }
 
     @Override
     default void close() {

@@ -1,9 +1,13 @@
 package io.replaylink.spi;
 
-/** The version of this API. A host refuses plugins that need a newer one. */
+/**
+ * The version of this API. A host of version N runs plugins built against N or any older version: methods added
+ * later are {@code default} methods marked {@code @since}. A plugin that needs a newer host can compare this
+ * constant, as the host has it, with the version it was built against, and refuse to start.
+ */
 public final class SpiVersion {
-    /** @since 1 */
-    public static final int CURRENT = 1;
+    /** @since 1; 2 adds side outputs, acceptance hooks, claimed drains and held late links. */
+    public static final int CURRENT = 2;
 
     private SpiVersion() {
     }

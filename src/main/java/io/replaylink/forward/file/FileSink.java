@@ -98,6 +98,11 @@ final class FileSink implements EnvelopeSink {
     }
 
     @Override
+    public boolean takesLinkMessages() {
+        return true;
+    }
+
+    @Override
     public CompletionStage<Void> sendLink(ReplayLinkMessage link) {
         Instant received = Instant.now();
         CompletableFuture<Void> done = new CompletableFuture<>();

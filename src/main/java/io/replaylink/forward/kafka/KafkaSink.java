@@ -223,6 +223,11 @@ final class KafkaSink implements EnvelopeSink {
     }
 
     @Override
+    public boolean takesLinkMessages() {
+        return true;
+    }
+
+    @Override
     public CompletionStage<Void> sendLink(ReplayLinkMessage link) {
         return single(topics.replayEvents(), RelayKafkaMessages.uuidBytes(link.replayId()), link.message());
     }

@@ -158,12 +158,12 @@ public final class Spool implements AutoCloseable {
                     }
                 } catch (IOException | RuntimeException e) {
                     unackedBytes.addAndGet(-size);
-                    done.completeExceptionally(e);
+                    done.completeExceptionally(new SpoolFailure("cannot write to the spool: " + e, e));
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             unackedBytes.addAndGet(-size);
-            return CompletableFuture.failedFuture(new IllegalStateException("spool is closed"));
+            return CompletableFuture.failedFuture(new SpoolFailure("the spool is closed", e));
         }
         return done;
     }
@@ -197,7 +197,8 @@ public final class Spool implements AutoCloseable {
             segments.lastEntry().getValue().channel.force(false);
             batch.forEach(f -> f.complete(null));
         } catch (IOException e) {
-            batch.forEach(f -> f.completeExceptionally(e));
+            SpoolFailure failure = new SpoolFailure("cannot force the spool to disk: " + e, e);
+            batch.forEach(f -> f.completeExceptionally(failure));
         }
     }
 
@@ -510,6 +511,13 @@ public final class Spool implements AutoCloseable {
         public SpoolFullException(long maxBytes) {
             super("the spool holds its maximum of " + maxBytes + " bytes of undelivered envelopes", null, false,
                     false);
+        }
+    }
+
+    /** An append failed: the spool could not write, force or was closed. */
+    public static final class SpoolFailure extends RuntimeException {
+        SpoolFailure(String message, Throwable cause) {
+            super(message, cause, false, false);
         }
     }
 }

@@ -19,12 +19,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SpoolTest {
 
     static SpoolRecord record(int n) {
-        return new SpoolRecord(1, 1000 + n, Map.of("X-Sentry-Auth", "Sentry sentry_key=k"),
+        return SpoolRecord.envelope(1, 1000 + n, Map.of("X-Sentry-Auth", "Sentry sentry_key=k"),
                 ("{\"event_id\":\"" + n + "\"}\n").getBytes(StandardCharsets.UTF_8));
     }
 
     static int number(Spool.Entry e) {
-        String s = new String(e.record().envelope(), StandardCharsets.UTF_8);
+        String s = new String(e.record().body(), StandardCharsets.UTF_8);
         return Integer.parseInt(s.replaceAll("\\D", ""));
     }
 

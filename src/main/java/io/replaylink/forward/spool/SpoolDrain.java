@@ -1,29 +1,31 @@
 package io.replaylink.forward.spool;
 
 import io.netty.buffer.Unpooled;
-import io.replaylink.envelope.Envelope;
-import io.replaylink.envelope.EnvelopeParseException;
 import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.forward.Forwarder;
+import io.replaylink.forward.SinkFailure;
 import io.replaylink.metrics.Metrics;
-import io.replaylink.spi.SinkRejectedException;
 import io.replaylink.spi.SinkUnavailableException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Delivers spooled envelopes to the sinks: reads them from the {@link Spool} in order, at most {@code window} at a
- * time, hands each to the {@link Forwarder} and acknowledges it once every sink took it; a retry goes only to the
- * sinks that have not taken it yet, so one sink's outage does not multiply copies in the others. A failure is retried with
- * exponential backoff (up to 30 s, or an upstream rate limit's Retry-After) until it succeeds; only a final refusal by an upstream
- * (a 4xx other than 429) drops the record, counted. Runs on one Vert.x context.
+ * Delivers what the {@link Spool} holds to the sinks: reads records in order, at most {@code window} at a time,
+ * hands each to the {@link Forwarder} (an envelope as the bytes that were spooled, an event_link message, an
+ * outcome) and acknowledges it once every sink asked took it; a retry goes only to the sinks that have not taken it
+ * yet, so one sink's outage does not multiply copies in the others. A failure is retried with exponential backoff
+ * (up to 30 s, or an upstream rate limit's Retry-After) until it succeeds; only a final refusal by an upstream (a 4xx
+ * other than 429) drops the record, counted. Runs on one Vert.x context.
  */
-public final class SpoolDelivery {
-    private static final System.Logger LOG = System.getLogger(SpoolDelivery.class.getName());
+public final class SpoolDrain {
+    private static final System.Logger LOG = System.getLogger(SpoolDrain.class.getName());
 
     private final Vertx vertx;
     private final Spool spool;
@@ -37,8 +39,8 @@ public final class SpoolDelivery {
     private boolean stopped;
     private long timer = -1;
 
-    public SpoolDelivery(Vertx vertx, Spool spool, Forwarder forwarder, EnvelopeParser parser, int window,
-                         Metrics metrics) {
+    public SpoolDrain(Vertx vertx, Spool spool, Forwarder forwarder, EnvelopeParser parser, int window,
+                      Metrics metrics) {
         this.vertx = vertx;
         this.spool = spool;
         this.forwarder = forwarder;
@@ -77,16 +79,7 @@ public final class SpoolDelivery {
             List<Spool.Entry> entries = ar.result();
             for (Spool.Entry e : entries) {
                 inFlight++;
-                try {
-                    deliver(e, 0, new java.util.HashSet<>());
-                } catch (RuntimeException ex) {
-                    LOG.log(Level.ERROR, "spool: delivery failed unexpectedly, retried later", ex);
-                    inFlight--;
-                    vertx.setTimer(1000, t -> {
-                        inFlight++;
-                        deliver(e, 1, new java.util.HashSet<>());
-                    });
-                }
+                deliver(e, 0, new HashSet<>());
             }
             if (!entries.isEmpty()) {
                 pump();
@@ -95,44 +88,43 @@ public final class SpoolDelivery {
     }
 
     /** {@code done}: the sinks (by index) that took this record already; a retry goes to the others only. */
-    private void deliver(Spool.Entry entry, int attempt, java.util.Set<Integer> done) {
+    private void deliver(Spool.Entry entry, int attempt, Set<Integer> done) {
         if (stopped) {
             inFlight--;
             return;
         }
-        Envelope envelope;
+        SpoolRecord r = entry.record();
+        Forwarder.Sent sent;
         try {
-            envelope = parser.parse(Unpooled.wrappedBuffer(entry.record().envelope()));
-        } catch (EnvelopeParseException e) {
-            LOG.log(Level.ERROR, "spool: a spooled envelope does not parse, dropped: " + e.getMessage());
+            sent = switch (r.kind()) {
+                case ENVELOPE -> forwarder.forwardSerialized(r.projectId(), Unpooled.wrappedBuffer(r.body()),
+                        r.forwardHeaders(), parser, context, done);
+                case LINK -> forwarder.sendLink(r.toLink(), context, done);
+                case OUTCOME -> forwarder.sendOutcome(r.toOutcome(), context, done);
+            };
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "spool: a spooled " + r.kind() + " record does not decode, dropped: " + e);
             metrics.spoolDelivery("unreadable");
             finish(entry);
             return;
         }
-        Forwarder.Delivery d = forwarder.forward(entry.record().projectId(), envelope,
-                entry.record().forwardHeaders(), context, done);
-        d.settled().onComplete(ar -> envelope.release());
-        d.accepted().onComplete(ar -> {
+        sent.accepted().onComplete(ar -> {
             if (ar.succeeded()) {
                 metrics.spoolDelivery("delivered");
                 finish(entry);
                 return;
             }
-            for (int i = 0; i < d.perSink().size(); i++) {
-                Future<Void> took = d.perSink().get(i);
-                if (took != null && took.succeeded()) {
-                    done.add(i);
-                }
-            }
-            Throwable cause = ar.cause() instanceof Forwarder.SinkFailure f ? f.getCause() : ar.cause();
-            if (cause instanceof SinkRejectedException) {
-                LOG.log(Level.WARNING, "spool: refused for good by a sink, dropped: " + cause.getMessage());
+            sent.tookInto(done);
+            SinkFailure failure = ar.cause() instanceof SinkFailure f ? f : null;
+            if (failure != null && failure.kind() == SinkFailure.Kind.REJECTED) {
+                LOG.log(Level.WARNING, "spool: refused for good by a sink, dropped: " + failure.getMessage());
                 metrics.spoolDelivery("rejected");
                 finish(entry);
                 return;
             }
             long backoff = Math.min(30_000, 100L << Math.min(9, attempt));
-            if (cause instanceof SinkUnavailableException u && u.rateLimited() && u.retryAfter() != null) {
+            if (failure != null && failure.getCause() instanceof SinkUnavailableException u && u.rateLimited()
+                    && u.retryAfter() != null) {
                 backoff = Math.max(backoff, Math.min(300_000, u.retryAfter().toMillis()));
             }
             metrics.spoolDelivery("retry");
