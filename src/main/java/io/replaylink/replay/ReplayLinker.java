@@ -97,15 +97,14 @@ public final class ReplayLinker implements EnvelopeProcessor {
 
     /**
      * A {@code replay_event} item that can carry late links of its replay in its {@code error_ids}, up to {@link
-     * #MAX_ERROR_IDS} in all.
+     * #MAX_ERROR_IDS} in all: those held in the index and those this envelope drained.
      */
     private static final class Carrier {
         final ProcessedItem item;
         final String replayId;
-        /** Events whose ids it carries (drained by this envelope, or held in the index). */
-        final List<PendingEvent> carried = new ArrayList<>();
-        int room;
-        List<PendingEvent> held = List.of();
+        final int room;
+        /** Events whose links it may carry, in order: held before, then drained by this envelope. */
+        final List<PendingEvent> candidates = new ArrayList<>();
 
         Carrier(ProcessedItem item, String replayId, int errorIds) {
             this.item = item;
@@ -113,12 +112,16 @@ public final class ReplayLinker implements EnvelopeProcessor {
             this.room = Math.max(0, MAX_ERROR_IDS - errorIds);
         }
 
-        /** Takes as many of {@code events} as there is room for; answers the rest. */
-        List<PendingEvent> take(List<PendingEvent> events) {
-            int n = Math.min(room, events.size());
-            carried.addAll(events.subList(0, n));
-            room -= n;
-            return events.subList(n, events.size());
+        /** The ids it carries: the first distinct candidates there is room for. */
+        List<String> carry() {
+            java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
+            for (PendingEvent e : candidates) {
+                if (ids.size() == room) {
+                    break;
+                }
+                ids.add(e.eventId());
+            }
+            return List.copyOf(ids);
         }
     }
 
@@ -254,7 +257,11 @@ public final class ReplayLinker implements EnvelopeProcessor {
         List<CompletableFuture<?>> all = new ArrayList<>(carriers.size());
         for (Carrier c : carriers) {
             all.add(timed("late_links", () -> index.lateLinks(c.replayId), held -> held.isEmpty() ? "none" : "found")
-                    .thenAccept(held -> c.held = held == null ? List.of() : held));
+                    .thenAccept(held -> {
+                        if (held != null) {
+                            c.candidates.addAll(0, held);
+                        }
+                    }));
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
     }
@@ -271,13 +278,12 @@ public final class ReplayLinker implements EnvelopeProcessor {
                 handOffs.add(emitLink(d.replayId(), e, "backfill"));
             }
             if (outputs.linksRideReplayEvents()) {
-                Carrier carrier = carriers.stream().filter(c -> c.replayId.equals(d.replayId())).findFirst()
-                        .orElse(null);
-                List<PendingEvent> rest = carrier == null ? d.events() : carrier.take(d.events());
-                if (!rest.isEmpty()) {
-                    metrics.lateLinks("held", rest.size());
-                    handOffs.add(bounded(index.holdLateLinks(d.replayId(), rest).toCompletableFuture()));
-                }
+                // held under the replay even when this envelope carries them: should it not reach the upstream
+                // (a stop before its delivery), the replay's next segment does
+                metrics.lateLinks("held", d.events().size());
+                handOffs.add(bounded(index.holdLateLinks(d.replayId(), d.events()).toCompletableFuture()));
+                carriers.stream().filter(c -> c.replayId.equals(d.replayId())).findFirst()
+                        .ifPresent(c -> c.candidates.addAll(d.events()));
             }
             List<String> eventIds = d.events().stream().map(PendingEvent::eventId).toList();
             envelope.answerAfter(CompletableFuture.allOf(handOffs.toArray(CompletableFuture[]::new)));
@@ -285,25 +291,20 @@ public final class ReplayLinker implements EnvelopeProcessor {
                     : index.releaseDrained(d.traceId(), eventIds));
         }
         for (Carrier c : carriers) {
-            List<PendingEvent> heldCarried = new ArrayList<>(c.held);
-            heldCarried.removeAll(c.take(c.held));
-            if (c.carried.isEmpty()) {
+            List<String> ids = c.carry();
+            if (ids.isEmpty()) {
                 continue;
             }
             ByteBuffer payload = c.item.payload();
             byte[] bytes = new byte[payload.remaining()];
             payload.duplicate().get(bytes);
-            byte[] spliced = JsonSplice.appendStrings(bytes, 0, bytes.length, "error_ids",
-                    c.carried.stream().map(PendingEvent::eventId).toList());
+            byte[] spliced = JsonSplice.appendStrings(bytes, 0, bytes.length, "error_ids", ids);
             if (spliced != null) {
                 c.item.setPayload(spliced);
             }
-            metrics.lateLinks("error_ids", c.carried.size());
-            if (!heldCarried.isEmpty()) {
-                List<String> heldIds = heldCarried.stream().map(PendingEvent::eventId).toList();
-                envelope.beforeAnswer(accepted -> accepted ? index.acknowledgeLateLinks(c.replayId, heldIds)
-                        : CompletableFuture.completedFuture(null));
-            }
+            metrics.lateLinks("error_ids", ids.size());
+            envelope.beforeAnswer(accepted -> accepted ? index.acknowledgeLateLinks(c.replayId, ids)
+                    : CompletableFuture.completedFuture(null));
         }
     }
 

@@ -1,22 +1,14 @@
 package io.replaylink.replay;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import io.netty.buffer.Unpooled;
-import io.replaylink.envelope.Envelope;
-import io.replaylink.envelope.EnvelopeLimits;
-import io.replaylink.envelope.EnvelopeParser;
-import io.replaylink.envelope.Item;
-import io.replaylink.envelope.JsonValues;
 import io.replaylink.testing.CapturingUpstream;
 import io.replaylink.testing.Envelopes;
 import io.replaylink.testing.RedisServers;
 import io.replaylink.testing.TestSidecar;
+import io.replaylink.testing.UpstreamItems;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,9 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * arrival linked it, or, when a browser error's tag linked it, the replay's next segment, whichever sidecar sees it.
  */
 class LateLinksOverHttpTest {
-    static final EnvelopeParser PARSER = new EnvelopeParser(EnvelopeLimits.relayDefaults());
-    static final JsonFactory JSON = new JsonFactory();
-
     CapturingUpstream upstream;
     List<TestSidecar> sidecars = new ArrayList<>();
 
@@ -65,43 +54,8 @@ class LateLinksOverHttpTest {
                 .isEqualTo(200);
     }
 
-    /** What the upstream received so far: the payloads of its event and replay_event items. */
-    record Received(List<Map<String, Object>> events, List<Map<String, Object>> replayEvents) {
-        /** The error_ids of every replay_event of {@code replayId} received, one list per replay_event. */
-        List<List<Object>> errorIds(String replayId) {
-            List<List<Object>> out = new ArrayList<>();
-            for (Map<String, Object> r : replayEvents) {
-                if (replayId.equals(r.get("replay_id"))) {
-                    out.add(r.get("error_ids") instanceof List<?> l ? new ArrayList<>(l) : List.of());
-                }
-            }
-            return out;
-        }
-    }
-
-    Received received() throws Exception {
-        List<Map<String, Object>> events = new ArrayList<>();
-        List<Map<String, Object>> replayEvents = new ArrayList<>();
-        for (CapturingUpstream.Captured c : upstream.drain()) {
-            Envelope envelope = PARSER.parse(Unpooled.wrappedBuffer(c.body()));
-            try {
-                for (Item item : envelope.items()) {
-                    String type = item.type().wireName();
-                    if (type.equals("event") || type.equals("replay_event")) {
-                        String json = item.payload().toString(StandardCharsets.UTF_8);
-                        try (JsonParser p = JSON.createParser(json)) {
-                            p.nextToken();
-                            @SuppressWarnings("unchecked")
-                            Map<String, Object> payload = (Map<String, Object>) JsonValues.read(p);
-                            (type.equals("event") ? events : replayEvents).add(payload);
-                        }
-                    }
-                }
-            } finally {
-                envelope.release();
-            }
-        }
-        return new Received(events, replayEvents);
+    UpstreamItems received() throws Exception {
+        return UpstreamItems.of(upstream.drain());
     }
 
     @Test
@@ -113,7 +67,7 @@ class LateLinksOverHttpTest {
         send(1, Envelopes.replayEvent(replay, trace));
         send(0, Envelopes.replaySegment(replay, 1));
 
-        Received r = received();
+        UpstreamItems r = received();
         assertThat(r.events()).hasSize(1);
         assertThat(r.events().get(0)).doesNotContainKey("replay");
         assertThat(r.errorIds(replay)).as("segment 0 carries it, segment 1 (after the acknowledgement) not again")
@@ -131,7 +85,7 @@ class LateLinksOverHttpTest {
         send(0, Envelopes.replaySegment(replay, 0));
         send(1, Envelopes.replaySegment(replay, 1));
 
-        Received r = received();
+        UpstreamItems r = received();
         assertThat(r.errorIds(replay)).containsExactly(List.of(backend), List.of());
         assertThat(sidecars.get(0).get("/metrics").body())
                 .contains("replaylink_late_links_total{form=\"error_ids\"} 1.0");
@@ -189,7 +143,7 @@ class LateLinksOverHttpTest {
                 send(random.nextInt(2), e);
             }
         }
-        Received r = received();
+        UpstreamItems r = received();
         Map<String, Integer> linked = new HashMap<>();
         for (Map<String, Object> e : r.events()) {
             String id = (String) e.get("event_id");
@@ -200,14 +154,7 @@ class LateLinksOverHttpTest {
             }
         }
         int inline = linked.size();
-        for (Map<String, Object> re : r.replayEvents()) {
-            if (re.get("error_ids") instanceof List<?> ids) {
-                for (Object id : ids) {
-                    assertThat(replayOf.get(id)).as("carried by its own replay").isEqualTo(re.get("replay_id"));
-                    linked.merge((String) id, 1, Integer::sum);
-                }
-            }
-        }
+        r.carried(replayOf).forEach((id, n) -> linked.merge(id, n, Integer::sum));
         List<String> wrong = new ArrayList<>();
         replayOf.keySet().forEach(id -> {
             if (linked.getOrDefault(id, 0) != 1) {
@@ -215,6 +162,7 @@ class LateLinksOverHttpTest {
             }
         });
         assertThat(wrong).as("backend errors not linked exactly once").isEmpty();
+        assertThat(linked.keySet()).as("carried by another replay").noneMatch(k -> k.startsWith("wrong replay"));
         assertThat(inline).as("replay-first traces link inline").isEqualTo(traces / 3);
         System.out.printf("http upstream, two sidecars: %d traces, %d linked inline, %d by error_ids%n", traces,
                 inline, replayOf.size() - inline);

@@ -148,4 +148,29 @@ class SpoolTest {
             return files.filter(f -> f.getFileName().toString().startsWith("spool-")).sorted().toList();
         }
     }
+
+    @Test
+    void linksAndOutcomesAreRecordsOfTheirOwnKindAndSurviveARestart(@TempDir Path dir) throws Exception {
+        var link = new io.replaylink.spi.ReplayLinkMessage(7, "r".repeat(32), "e".repeat(32),
+                "{\"type\":\"replay_event\"}".getBytes(StandardCharsets.UTF_8));
+        var outcome = new io.replaylink.spi.OutcomeMessage(1732600000, 7, null, 1, "Sampled:1005", 2, 1, "10.0.0.1");
+        try (Spool spool = new Spool(dir, 1 << 20, 1 << 16, Spool.Fsync.NEVER, 100)) {
+            spool.append(record(1)).join();
+            spool.append(SpoolRecord.link(link, 5)).join();
+            spool.append(SpoolRecord.outcome(outcome, 6)).join();
+        }
+        try (Spool spool = new Spool(dir, 1 << 20, 1 << 16, Spool.Fsync.NEVER, 100)) {
+            List<Spool.Entry> entries = spool.next(10).join();
+            assertThat(entries).extracting(e -> e.record().kind()).containsExactly(SpoolRecord.Kind.ENVELOPE,
+                    SpoolRecord.Kind.LINK, SpoolRecord.Kind.OUTCOME);
+            assertThat(number(entries.get(0))).isEqualTo(1);
+            var readLink = entries.get(1).record().toLink();
+            assertThat(readLink.projectId()).isEqualTo(7);
+            assertThat(readLink.replayId()).isEqualTo(link.replayId());
+            assertThat(readLink.eventId()).isEqualTo(link.eventId());
+            assertThat(readLink.message()).isEqualTo(link.message());
+            assertThat(entries.get(2).record().toOutcome()).isEqualTo(outcome);
+            assertThat(entries.get(2).record().receivedAtMillis()).isEqualTo(6);
+        }
+    }
 }
