@@ -30,9 +30,10 @@ import java.io.UncheckedIOException;
  *   <li>{@code replaylink_sink_sends_total{sink,outcome}}, {@code replaylink_sink_duration_seconds{sink}},
  *       {@code replaylink_sink_retries_total{sink}}, {@code replaylink_sink_inflight{sink}}: per sink.</li>
  *   <li>{@code replaylink_links_total{path}}: events and transactions linked, by where the replay id came from:
- *       {@code dsc}, {@code context} (contexts.replay or the replayId tag), {@code baggage}, {@code index}, and
- *       {@code backfill} (an event_link emitted when the replay came after the event), {@code late} (an event_link
- *       emitted when the index answered a hit after the lookup timeout, the event having gone on unlinked).</li>
+ *       {@code dsc}, {@code context} (contexts.replay or the replayId tag), {@code baggage}, {@code index},
+ *       {@code held} (linked inline at the end of a hold), and {@code backfill} (linked late: the replay came after
+ *       the event), {@code late} (linked late: the index answered a hit after the lookup timeout, the event having
+ *       gone on unlinked).</li>
  *   <li>{@code replaylink_index_operations_total{op,outcome}}, {@code replaylink_index_duration_seconds{op}}:
  *       lookups ({@code lookup}) and records ({@code record}): hit, miss, remembered, recorded, error, timeout.</li>
  *   <li>{@code replaylink_backend_error_events_total} and {@code replaylink_backend_error_events_linked_total{path}}:
@@ -92,7 +93,7 @@ public final class Metrics {
 
     private final Counter links = Counter.builder().name("replaylink_links_total")
             .help("Events and transactions linked to a replay, by where the replay id came from "
-                    + "(dsc, context, baggage, index, backfill, late)").labelNames("path").register(registry);
+                    + "(dsc, context, baggage, index, held, backfill, late)").labelNames("path").register(registry);
     private final Counter indexOperations = Counter.builder().name("replaylink_index_operations_total")
             .help("Replay index operations by outcome (hit, miss, remembered, recorded, error, timeout)")
             .labelNames("op", "outcome").register(registry);

@@ -127,18 +127,40 @@ final class MemoryReplayIndex implements ReplayIndex {
             }
         }
         if (t.pending != null) {
-            for (PendingEvent e : t.pending.values()) {
+            for (Iterator<PendingEvent> it = t.pending.values().iterator(); it.hasNext(); ) {
+                PendingEvent e = it.next();
+                if (e.heldAt(now)) {
+                    continue;
+                }
+                it.remove();
                 if (t.claimed.put(e.eventId(), e) == null) {
                     drained.add(e);
                 }
                 t.leases.put(e.eventId(), leaseUntil);
             }
-            t.pending = null;
+            if (t.pending.isEmpty()) {
+                t.pending = null;
+            }
             t.claimedExpiresAt = now + settings.pendingTtlSecs() * 1000;
         }
         bytes += t.weight() - before;
         evict();
         return CompletableFuture.completedFuture(drained);
+    }
+
+    @Override
+    public synchronized CompletionStage<Optional<String>> endHold(String traceId, String eventId) {
+        Trace t = live(traceId, clockMillis.getAsLong());
+        if (t == null || t.replayId == null || t.pending == null || !t.pending.containsKey(eventId)) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        long before = t.weight();
+        t.pending.remove(eventId);
+        if (t.pending.isEmpty()) {
+            t.pending = null;
+        }
+        bytes += t.weight() - before;
+        return CompletableFuture.completedFuture(Optional.of(t.replayId));
     }
 
     @Override

@@ -8,7 +8,10 @@ import io.replaylink.spi.ReplayIndex.PendingEvent;
 import java.io.IOException;
 import java.util.Locale;
 
-/** The compact JSON a remembered event is stored as: {@code {"e":event_id,"p":project,"t":unix_s,"l":level}}. */
+/**
+ * The compact JSON a remembered event is stored as: {@code {"e":event_id,"p":project,"t":unix_s,"l":level}}, and
+ * {@code "h":hold_until_ms} last when its host holds it (the Redis scripts read that field).
+ */
 public final class PendingEvents {
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -17,7 +20,8 @@ public final class PendingEvents {
 
     public static String encode(PendingEvent e) {
         return "{\"e\":\"" + e.eventId() + "\",\"p\":" + e.projectId() + ",\"t\":"
-                + seconds(e.timestamp()) + ",\"l\":\"" + e.level().replace("\"", "") + "\"}";
+                + seconds(e.timestamp()) + ",\"l\":\"" + e.level().replace("\"", "") + "\""
+                + (e.holdUntilMillis() > 0 ? ",\"h\":" + e.holdUntilMillis() : "") + "}";
     }
 
     /** Seconds with three decimals, as {@code %.3f} writes them but without a formatter per event. */
@@ -36,6 +40,7 @@ public final class PendingEvents {
         long project = 0;
         double timestamp = 0;
         String level = "error";
+        long holdUntil = 0;
         try (JsonParser p = JSON.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
@@ -48,13 +53,14 @@ public final class PendingEvents {
                     case "p" -> project = p.getValueAsLong();
                     case "t" -> timestamp = p.getValueAsDouble();
                     case "l" -> level = p.getValueAsString();
+                    case "h" -> holdUntil = p.getValueAsLong();
                     default -> p.skipChildren();
                 }
             }
         } catch (IOException e) {
             return null;
         }
-        return eventId == null ? null : new PendingEvent(eventId, project, timestamp, level);
+        return eventId == null ? null : new PendingEvent(eventId, project, timestamp, level, holdUntil);
     }
 
     /** Approximate heap bytes of one remembered event, for the in-process index's byte bound. */

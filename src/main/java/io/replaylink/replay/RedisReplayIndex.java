@@ -62,8 +62,9 @@ final class RedisReplayIndex implements ReplayIndex {
             """;
     /**
      * Keeps the trace's first replay id; answers the one it holds, then, when that is the replay recorded, the events
-     * it drains: claims whose lease ran out (ARGV[4], now in ms), and the remembered events, moved to the claimed hash
-     * (KEYS[3]) as {@code <lease end>|<event>}, leased for ARGV[5] ms.
+     * it drains: claims whose lease ran out (ARGV[4], now in ms), and the remembered events not held by their host
+     * (an {@code "h"} in the future), moved to the claimed hash (KEYS[3]) as {@code <lease end>|<event>}, leased for
+     * ARGV[5] ms.
      */
     static final String RECORD_AND_DRAIN = """
             local current = redis.call('GET', KEYS[1])
@@ -88,16 +89,25 @@ final class RedisReplayIndex implements ReplayIndex {
               end
             end
             local pending = redis.call('HGETALL', KEYS[2])
-            if #pending > 0 then
-              redis.call('DEL', KEYS[2])
-              for i = 1, #pending, 2 do
+            local moved = 0
+            for i = 1, #pending, 2 do
+              local held = string.match(pending[i + 1], '"h":(%d+)')
+              if not held or tonumber(held) <= now then
+                redis.call('HDEL', KEYS[2], pending[i])
                 if redis.call('HSET', KEYS[3], pending[i], lease .. pending[i + 1]) == 1 then
                   out[#out + 1] = pending[i + 1]
                 end
+                moved = moved + 1
               end
-              redis.call('EXPIRE', KEYS[3], tonumber(ARGV[3]))
             end
+            if moved > 0 then redis.call('EXPIRE', KEYS[3], tonumber(ARGV[3])) end
             return out
+            """;
+    /** A held event's hold ended: when the trace has its replay and the event still waits, forget it, answer the replay. */
+    static final String END_HOLD = """
+            local r = redis.call('GET', KEYS[1])
+            if r and redis.call('HDEL', KEYS[2], ARGV[1]) == 1 then return {1, r} end
+            return {0, ''}
             """;
     /** Ends the lease of claimed events (KEYS[1]; ARGV their ids), so the next record drains them at once. */
     static final String RELEASE_CLAIMS = """
@@ -150,6 +160,7 @@ final class RedisReplayIndex implements ReplayIndex {
     private static final String RECORD_SHA = sha1(RECORD_AND_DRAIN);
     private static final String HOLD_SHA = sha1(HOLD_LATE_LINKS);
     private static final String RELEASE_SHA = sha1(RELEASE_CLAIMS);
+    private static final String END_HOLD_SHA = sha1(END_HOLD);
 
     private final IndexSettings settings;
     private final RedisSettings redis;
@@ -581,6 +592,12 @@ final class RedisReplayIndex implements ReplayIndex {
     @Override
     public CompletionStage<Void> acknowledgeDrained(String traceId, List<String> eventIds) {
         return delete(keys(traceId)[2], eventIds);
+    }
+
+    @Override
+    public CompletionStage<Optional<String>> endHold(String traceId, String eventId) {
+        return this.<List<Object>>script(END_HOLD_SHA, END_HOLD, lookupKeys(traceId), new String[] {eventId})
+                .thenApply(result -> result == null ? Optional.empty() : replayOf(result, 0));
     }
 
     @Override

@@ -63,9 +63,16 @@ public final class ReplayLinker implements EnvelopeProcessor {
     private final long timeoutMs;
     private final boolean emitInlineLinks;
     private final LongSupplier clockSeconds;
+    private final Holds holds;
 
     public ReplayLinker(ReplayIndex index, SideOutputs outputs, Metrics metrics, long timeoutMs,
                         boolean emitInlineLinks, LongSupplier clockSeconds) {
+        this(index, outputs, metrics, timeoutMs, emitInlineLinks, clockSeconds, Holds.none());
+    }
+
+    public ReplayLinker(ReplayIndex index, SideOutputs outputs, Metrics metrics, long timeoutMs,
+                        boolean emitInlineLinks, LongSupplier clockSeconds, Holds holds) {
+        this.holds = holds;
         this.index = index;
         this.outputs = outputs;
         this.metrics = metrics;
@@ -324,11 +331,15 @@ public final class ReplayLinker implements EnvelopeProcessor {
             }
             Optional<PendingEvent> pending = Optional.empty();
             String eventId = Uuids.normalize(l.facts.eventId());
+            boolean hold = false;
             if (l.isEvent && eventId != null) {
                 double ts = Double.isNaN(l.facts.timestamp()) ? clockSeconds.getAsLong() : l.facts.timestamp();
-                pending = Optional.of(new PendingEvent(eventId, projectId, ts, l.facts.level()));
+                hold = holds.tryHold(l.backendError(), l.facts.level());
+                long holdUntil = hold ? holds.clockMillis().getAsLong() + holds.holdMs() : 0;
+                pending = Optional.of(new PendingEvent(eventId, projectId, ts, l.facts.level(), holdUntil));
             }
             Optional<PendingEvent> remember = pending;
+            boolean held = hold;
             // an answer after the timeout: the event has gone on unlinked; a hit (the event was then not
             // remembered) links it by event_link, as a replay that arrives later would
             java.util.function.Consumer<Optional<String>> late = remember.isEmpty() ? null : r -> {
@@ -338,11 +349,19 @@ public final class ReplayLinker implements EnvelopeProcessor {
                 }
             };
             all.add(timed("lookup", () -> index.lookupOrRemember(l.traceId, remember),
-                    r -> r.isPresent() ? "hit" : remember.isPresent() ? "remembered" : "miss", late).thenAccept(r -> {
+                    r -> r.isPresent() ? "hit" : remember.isPresent() ? "remembered" : "miss", late).thenCompose(r -> {
                         if (r != null && r.isPresent()) {
                             l.replayId = Uuids.normalize(r.get());
                             l.path = l.replayId == null ? null : "index";
                         }
+                        if (!held) {
+                            return CompletableFuture.completedFuture(null);
+                        }
+                        if (r == null || r.isPresent()) {
+                            holds.release();
+                            return CompletableFuture.completedFuture(null);
+                        }
+                        return endHold(l, remember.get());
                     }));
         }
         boolean dscNeedsLookup = dscTrace != null && dscReplay == null && !records.containsKey(dscTrace)
@@ -406,6 +425,25 @@ public final class ReplayLinker implements EnvelopeProcessor {
             offset = 0;
         }
         return JsonSplice.ensureField(bytes, offset, length, REPLAY_CONTEXT, "replay_id", "\"" + replayId + "\"");
+    }
+
+    /**
+     * Holds a remembered backend error back until its hold ends, then asks the index whether its trace's replay is
+     * known now; if so (and no record drained it meanwhile: records leave held events waiting) it is linked inline.
+     */
+    private CompletableFuture<Void> endHold(Linkable l, PendingEvent e) {
+        return holds.after(Vertx.currentContext())
+                .thenCompose(v -> timed("end_hold", () -> index.endHold(l.traceId, e.eventId()),
+                        r -> r.isPresent() ? "linked" : "unlinked"))
+                .handle((r, error) -> {
+                    holds.release();
+                    String replayId = r == null ? null : r.map(Uuids::normalize).orElse(null);
+                    if (replayId != null) {
+                        l.replayId = replayId;
+                        l.path = "held";
+                    }
+                    return null;
+                });
     }
 
     /** Hands an event_link message to the sinks that carry it; counts a late link under {@code path}. */

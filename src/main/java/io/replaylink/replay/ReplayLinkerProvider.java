@@ -10,8 +10,11 @@ import io.replaylink.spi.ReplayIndex;
 
 /**
  * {@code processors: [{name: replay-linker, config: {...}}]}: {@code lookup_timeout_ms} (default 100: the longest an
- * envelope waits for the index before it goes on unlinked) and {@code emit_links_for_inline} (default false: an
- * event enriched inline carries {@code contexts.replay}, so Sentry links it without an event_link message).
+ * envelope waits for the index before it goes on unlinked), {@code emit_links_for_inline} (default false: an
+ * event enriched inline carries {@code contexts.replay}, so Sentry links it without an event_link message), {@code
+ * hold_unlinked_ms} (default 0: off; how long a backend error whose replay is not known yet is held back so that a
+ * pair learned meanwhile links it inline, see {@link Holds}) and {@code max_held} (default 1000: events held at
+ * once).
  * The index is the one configured under {@code index:}.
  */
 public final class ReplayLinkerProvider implements ProcessorProvider {
@@ -30,7 +33,15 @@ public final class ReplayLinkerProvider implements ProcessorProvider {
         ReplayIndex index = context.hostService(ReplayIndex.class).orElseThrow(() ->
                 new IllegalStateException("replay-linker needs the host's replay index"));
         Metrics metrics = context.hostService(Metrics.class).orElseGet(Metrics::new);
+        long hold = c.number("hold_unlinked_ms", 0);
+        if (hold < 0 || hold > 30_000) {
+            throw new PluginConfigException(c.path() + ".hold_unlinked_ms", "must be between 0 and 30000");
+        }
+        long maxHeld = c.number("max_held", 1000);
+        if (maxHeld < 0 || maxHeld > 100_000) {
+            throw new PluginConfigException(c.path() + ".max_held", "must be between 0 and 100000");
+        }
         return new ReplayLinker(index, context.outputs(), metrics, timeout, c.bool("emit_links_for_inline", false),
-                () -> System.currentTimeMillis() / 1000);
+                () -> System.currentTimeMillis() / 1000, new Holds(hold, (int) maxHeld, System::currentTimeMillis));
     }
 }

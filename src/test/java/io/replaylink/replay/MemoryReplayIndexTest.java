@@ -128,4 +128,21 @@ class MemoryReplayIndexTest {
         assertThat(get(i.lateLinks("r99"))).hasSize(1);
         assertThat(get(i.lateLinks("r0"))).as("the oldest went first").isEmpty();
     }
+
+    @Test
+    void aHeldEventWaitsThroughRecordsUntilItsHoldEndsOrItsHostLinksIt() {
+        MemoryReplayIndex i = index(100, 1 << 20);
+        PendingEvent held = new PendingEvent("e1", 1, 1.0, "error", now.get() + 500);
+        get(i.lookupOrRemember("t1", Optional.of(held)));
+        assertThat(get(i.endHold("t1", "e1"))).as("no replay yet").isEmpty();
+        assertThat(get(i.recordAndDrain("t1", "r1"))).as("held: left waiting").isEmpty();
+        assertThat(get(i.endHold("t1", "e1"))).as("its host links it inline").hasValue("r1");
+        assertThat(get(i.endHold("t1", "e1"))).as("once").isEmpty();
+
+        get(i.lookupOrRemember("t2", Optional.of(new PendingEvent("e2", 1, 1.0, "error", now.get() + 500))));
+        now.addAndGet(500);
+        assertThat(get(i.recordAndDrain("t2", "r2"))).as("the hold ended: drained")
+                .extracting(PendingEvent::eventId).containsExactly("e2");
+        assertThat(get(i.endHold("t2", "e2"))).as("drained already: its late link stands").isEmpty();
+    }
 }

@@ -418,6 +418,23 @@ class RedisReplayIndexTest {
         assertThat(i.lateLinksKey("r1")).endsWith(":{r1}:l");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"standalone", "cluster"})
+    void aHeldEventWaitsThroughRecordsUntilItsHostLinksIt(String kind) {
+        ReplayIndex i = INDEXES.get(kind);
+        String t = trace();
+        PendingEvent held = new PendingEvent("e1", 1, 1.0, "error", System.currentTimeMillis() + 60_000);
+        get(i.lookupOrRemember(t, Optional.of(held)));
+        assertThat(get(i.endHold(t, "e1"))).as("no replay yet").isEmpty();
+        assertThat(get(i.recordAndDrain(t, "r1"))).as("held: left waiting").isEmpty();
+        assertThat(get(i.endHold(t, "e1"))).as("its host links it inline").hasValue("r1");
+        assertThat(get(i.endHold(t, "e1"))).as("once").isEmpty();
+        String t2 = trace();
+        get(i.lookupOrRemember(t2, Optional.of(new PendingEvent("e2", 1, 1.0, "error", 1))));
+        assertThat(get(i.recordAndDrain(t2, "r2"))).as("a hold that ended: drained")
+                .extracting(PendingEvent::eventId).containsExactly("e2");
+    }
+
     /** The drain's claim outlives a host that stops before handing the links off: the next record takes them. */
     @org.junit.jupiter.api.Test
     void claimsWhoseLeaseRanOutAreDrainedByTheNextRecord() {

@@ -82,13 +82,36 @@ public interface ReplayIndex extends AutoCloseable {
     }
 
     /**
+     * The hold of a remembered event ended (its host held the event back, hoping to link it inline): when the trace's
+     * replay is known now and the event still waits, forgets it and answers the replay (the host links it inline);
+     * otherwise answers empty (it waits on for a record, or one drained it already, whose late link stands).
+     *
+     * @since 2
+     */
+    default CompletionStage<Optional<String>> endHold(String traceId, String eventId) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /**
      * A backend event that arrived before its trace's replay was known.
      *
-     * @param eventId   32 hex
-     * @param projectId the event's project
-     * @param timestamp the event's time, unix seconds
-     * @param level     the event's level (debug, info, warning, error, fatal)
+     * @param eventId         32 hex
+     * @param projectId       the event's project
+     * @param timestamp       the event's time, unix seconds
+     * @param level           the event's level (debug, info, warning, error, fatal)
+     * @param holdUntilMillis until when its host holds it back (unix ms; 0: not held): a record before then leaves it
+     *                        waiting, for the host to link inline at {@link #endHold} (since 2)
      */
-    record PendingEvent(String eventId, long projectId, double timestamp, String level) {
+    record PendingEvent(String eventId, long projectId, double timestamp, String level, long holdUntilMillis) {
+
+        /** An event that is not held (the constructor of version 1). */
+        public PendingEvent(String eventId, long projectId, double timestamp, String level) {
+            this(eventId, projectId, timestamp, level, 0);
+        }
+
+        /** Whether its host still holds it at {@code nowMillis}. */
+        public boolean heldAt(long nowMillis) {
+            return holdUntilMillis > nowMillis;
+        }
     }
 }
