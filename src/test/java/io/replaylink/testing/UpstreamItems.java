@@ -61,12 +61,19 @@ public record UpstreamItems(List<Map<String, Object>> events, List<Map<String, O
         return out;
     }
 
-    /** How often each event id appears in error_ids of a replay_event of the replay {@code replayOf} names for it. */
+    /**
+     * How often each event id of {@code replayOf} appears in error_ids of a replay_event of the replay it names for it
+     * (as {@code "wrong replay: <id>"} in another replay's); ids it does not name (a browser SDK lists its own errors)
+     * are left out.
+     */
     public Map<String, Integer> carried(Map<String, String> replayOf) {
         Map<String, Integer> carried = new HashMap<>();
         for (Map<String, Object> re : replayEvents) {
             if (re.get("error_ids") instanceof List<?> ids) {
                 for (Object id : ids) {
+                    if (!replayOf.containsKey(id)) {
+                        continue;
+                    }
                     if (re.get("replay_id").equals(replayOf.get(id))) {
                         carried.merge((String) id, 1, Integer::sum);
                     } else {
