@@ -16,6 +16,7 @@ import io.replaylink.plugin.PluginLoader;
 import io.replaylink.plugin.ProcessorChain;
 import io.replaylink.spi.ReplayIndex;
 import io.replaylink.spi.SideOutputs;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,15 +42,15 @@ public final class ReplayLink {
     private final IngestLoop ingestLoop;
     private int port;
 
-    private ReplayLink(Vertx vertx, ReplayLinkConfig config, Map<String, String> env) {
+    private ReplayLink(Vertx vertx, ReplayLinkConfig config, Map<String, String> env, IngestLoop ingestLoop) {
         this.vertx = vertx;
         this.config = config;
         this.metrics = new Metrics();
         // one event loop serves every ingest connection; network clients that can share it (the Redis index) run
         // their channels on it too, so a request, its index lookups and their answers never change threads
-        this.ingestLoop = new IngestLoop(((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext());
-        Map<Class<?>, Object> services = Map.of(Vertx.class, vertx, Metrics.class, metrics, IngestLoop.class,
-                ingestLoop);
+        this.ingestLoop = ingestLoop;
+        Map<Class<?>, Object> services = Map.of(Vertx.class, vertx, Metrics.class, metrics, EventLoop.class,
+                ingestLoop.eventLoop());
         PluginLoader base = new PluginLoader(ReplayLink.class.getClassLoader(), env, services);
         this.forwarder = new Forwarder(base.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
         this.index = base.index(config.index());
@@ -75,21 +76,22 @@ public final class ReplayLink {
         this.server = new IngestServer(vertx, ingestLoop.context(), config, parser, processors, delivery, metrics);
     }
 
-    /** Builds the plugins (config errors throw {@link io.replaylink.config.ConfigException}) and listens. */
+    /**
+     * Starts the ingest loop, builds the plugins on a worker thread (they may open files and connections; config
+     * errors fail the future with {@link io.replaylink.config.ConfigException}) and listens.
+     */
     public static Future<ReplayLink> start(Vertx vertx, ReplayLinkConfig config, Map<String, String> env) {
-        ReplayLink app;
-        try {
-            app = new ReplayLink(vertx, config, env);
-        } catch (RuntimeException e) {
-            return Future.failedFuture(e);
-        }
-        if (app.drain != null) {
-            app.drain.start();
-        }
-        return app.server.start().map(port -> {
-            app.port = port;
-            return app;
-        });
+        return IngestLoop.start(vertx)
+                .compose(loop -> vertx.executeBlocking(() -> new ReplayLink(vertx, config, env, loop), false))
+                .compose(app -> {
+                    if (app.drain != null) {
+                        app.drain.start();
+                    }
+                    return app.server.start().map(port -> {
+                        app.port = port;
+                        return app;
+                    });
+                });
     }
 
     public int port() {

@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
  * start-up instead of being ignored.
  */
 final class ConfigSection {
-    private static final Pattern SIZE = Pattern.compile("(?i)\\s*(\\d+)\\s*(b|kb|kib|mb|mib|gb|gib)?\\s*");
 
     private final String path;
     private final Map<String, Object> values;
@@ -101,22 +100,11 @@ final class ConfigSection {
         if (v instanceof Number num && num.longValue() >= 0 && num.doubleValue() == num.longValue()) {
             return num.longValue();
         }
-        Matcher m = SIZE.matcher(String.valueOf(v));
-        if (!m.matches()) {
+        long size = io.replaylink.spi.PluginConfig.parseSize(String.valueOf(v));
+        if (size < 0) {
             throw new ConfigException(key(name), "must be a size such as 1048576, 1MiB or 100KB, got " + v);
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-        long factor = switch (unit) {
-            case "kb" -> 1000L;
-            case "kib" -> 1024L;
-            case "mb" -> 1000_000L;
-            case "mib" -> 1024L * 1024;
-            case "gb" -> 1000_000_000L;
-            case "gib" -> 1024L * 1024 * 1024;
-            default -> 1L;
-        };
-        return Math.multiplyExact(n, factor);
+        return size;
     }
 
     @SuppressWarnings("unchecked")

@@ -2,18 +2,25 @@ package io.replaylink.plugin;
 
 import io.replaylink.spi.PluginConfig;
 
+import java.util.AbstractMap;
 import java.util.Collections;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * A plugin entry's {@code config:} map with environment overrides applied: {@code sinks[1].config.url} can be set
- * with {@code REPLAYLINK_SINKS_1_CONFIG_URL}, like every other key.
+ * with {@code REPLAYLINK_SINKS_1_CONFIG_URL}, like every other key. It records which keys the plugin read, so that
+ * the host can refuse a key no plugin reads (a typo) as it refuses its own unknown keys.
  */
 final class HostPluginConfig implements PluginConfig {
     private final Map<String, Object> values;
     private final String path;
+    private final Set<String> read = ConcurrentHashMap.newKeySet();
+    private final Map<String, Object> recording;
 
     HostPluginConfig(String path, Map<String, Object> fromFile, Map<String, String> env) {
         this.path = path;
@@ -26,11 +33,42 @@ final class HostPluginConfig implements PluginConfig {
             }
         }
         this.values = Collections.unmodifiableMap(merged);
+        this.recording = new AbstractMap<>() {
+            @Override
+            public Object get(Object key) {
+                read.add(String.valueOf(key));
+                return values.get(key);
+            }
+
+            @Override
+            public boolean containsKey(Object key) {
+                read.add(String.valueOf(key));
+                return values.containsKey(key);
+            }
+
+            @Override
+            public Set<Entry<String, Object>> entrySet() {
+                read.addAll(values.keySet());
+                return values.entrySet();
+            }
+        };
     }
 
     @Override
     public Map<String, Object> asMap() {
-        return values;
+        return recording;
+    }
+
+    /** The keys set in the config that the plugin has not read (so far). */
+    Set<String> unread() {
+        Set<String> unread = new TreeSet<>(values.keySet());
+        unread.removeAll(read);
+        return unread;
+    }
+
+    /** The keys the plugin read. */
+    Set<String> read() {
+        return new TreeSet<>(read);
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -62,15 +63,34 @@ public final class PluginLoader {
                 throw new ConfigException(namePath, "no " + type.getSimpleName() + " named '" + entry.name()
                         + "' on the class path; available: " + String.join(", ", providers.keySet()));
             }
-            var context = new HostPluginContext(entry.name(),
-                    new HostPluginConfig(entry.path(), entry.config(), env), hostServices);
+            HostPluginConfig config = new HostPluginConfig(entry.path(), entry.config(), env);
+            var context = new HostPluginContext(entry.name(), config, hostServices);
+            T plugin;
             try {
-                out.add(new NamedPlugin<>(entry.name(), create.apply(provider, context)));
+                plugin = create.apply(provider, context);
             } catch (PluginConfigException e) {
                 throw new ConfigException(e.key(), e.getMessage().substring(e.key().length() + 2));
             }
+            Set<String> unread = config.unread();
+            if (!unread.isEmpty()) {
+                closeQuietly(plugin);
+                String key = unread.iterator().next();
+                throw new ConfigException(entry.path() + "." + key, "unknown key for " + type.getSimpleName() + " '"
+                        + entry.name() + "' (it reads: " + String.join(", ", config.read()) + ")");
+            }
+            out.add(new NamedPlugin<>(entry.name(), plugin));
         }
         return out;
+    }
+
+    private static void closeQuietly(Object plugin) {
+        if (plugin instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // the config error is what matters
+            }
+        }
     }
 
     private <P> Map<String, P> providers(Class<P> type, Function<P, String> nameOf) {

@@ -1,6 +1,6 @@
 package io.replaylink.bench;
 
-import io.replaylink.replay.RedisReplayIndexProvider;
+import io.replaylink.index.redis.RedisReplayIndexProvider;
 import io.replaylink.spi.ReplayIndex;
 import io.replaylink.testing.PluginContexts;
 import io.replaylink.testing.RedisServers;

@@ -104,4 +104,39 @@ class ProcessorPluginTest {
                 .rootCause().isInstanceOf(ConfigException.class)
                 .hasMessageContaining("processors[0].config.reject_project");
     }
+
+    @Test
+    void aKeyNoPluginReadsIsATypoThatStopsStartUp() {
+        String processor = TestSidecar.httpConfig(upstream.url(), """
+                processors:
+                  - name: replay-linker
+                    config: {lookup_timout_ms: 50}
+                """);
+        assertThatThrownBy(() -> TestSidecar.start(processor))
+                .rootCause().isInstanceOf(ConfigException.class)
+                .hasMessageContaining("processors[0].config.lookup_timout_ms: unknown key")
+                .hasMessageContaining("lookup_timeout_ms");
+        String index = TestSidecar.httpConfig(upstream.url(), """
+                index: {name: memory, config: {uri: "redis://127.0.0.1:1"}}
+                """);
+        assertThatThrownBy(() -> TestSidecar.start(index))
+                .rootCause().isInstanceOf(ConfigException.class)
+                .hasMessageContaining("index.config.uri: unknown key");
+        assertThatThrownBy(() -> TestSidecar.start(TestSidecar.httpConfig(upstream.url(), ""),
+                java.util.Map.of("REPLAYLINK_SINKS_0_CONFIG_URLL", "http://127.0.0.1:1")))
+                .rootCause().isInstanceOf(ConfigException.class)
+                .hasMessageContaining("sinks[0].config.urll: unknown key");
+    }
+
+    @Test
+    void pluginSizesTakeUnits() {
+        io.replaylink.spi.PluginConfig c = io.replaylink.testing.PluginContexts.of("t", "x.config",
+                java.util.Map.of("a", "1MiB", "b", "100 KB", "c", 4096, "d", "lots", "e", "9999999999 GiB")).config();
+        assertThat(c.bytes("a", 0)).isEqualTo(1024 * 1024);
+        assertThat(c.bytes("b", 0)).isEqualTo(100_000);
+        assertThat(c.bytes("c", 0)).isEqualTo(4096);
+        assertThat(c.bytes("missing", 7)).isEqualTo(7);
+        assertThatThrownBy(() -> c.bytes("d", 0)).hasMessageContaining("x.config.d: must be a size");
+        assertThatThrownBy(() -> c.bytes("e", 0)).hasMessageContaining("x.config.e: must be a size");
+    }
 }

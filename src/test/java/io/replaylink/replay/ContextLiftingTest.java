@@ -54,20 +54,6 @@ class ContextLiftingTest {
     }
 
     @Test
-    void pendingEventTimestampsAreWrittenAsPercentThreeF() {
-        java.util.Random random = new java.util.Random(7);
-        for (int i = 0; i < 20_000; i++) {
-            double t = i % 2 == 0 ? 1.7e9 + random.nextInt(100_000_000) + random.nextInt(1_000_000) / 1e6
-                    : random.nextDouble() * 1000;
-            assertThat(PendingEvents.seconds(t)).as("%s", t).isEqualTo(String.format(java.util.Locale.ROOT, "%.3f", t));
-        }
-        assertThat(PendingEvents.seconds(0)).isEqualTo("0.000");
-        assertThat(PendingEvents.seconds(1732600000.0005)).isEqualTo("1732600000.001");
-        assertThat(PendingEvents.seconds(Double.NaN)).isEqualTo("NaN");
-        assertThat(PendingEvents.seconds(-1.5)).isEqualTo("-1.500");
-    }
-
-    @Test
     void readsTheListOfPairsFormsOfTagsAndHeaders() {
         EventFacts f = EventFactsReader.read(json("""
                 {"tags":[["a","b"],["replayId","R2"]],"timestamp":"2026-11-26T10:00:00.500Z",

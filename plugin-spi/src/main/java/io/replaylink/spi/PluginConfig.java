@@ -67,6 +67,56 @@ public interface PluginConfig {
         throw new PluginConfigException(path() + "." + key, "must be true or false, got " + value);
     }
 
+    /**
+     * A size in bytes: a whole number, or a string like {@code 1MiB}, {@code 20 MiB}, {@code 100KB} (KB, MB, GB are
+     * powers of 1000; KiB, MiB, GiB of 1024).
+     *
+     * @since 2
+     */
+    default long bytes(String key, long defaultValue) {
+        Object value = asMap().get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        if (value instanceof Number n && n.longValue() >= 0 && n.doubleValue() == n.longValue()) {
+            return n.longValue();
+        }
+        long size = parseSize(String.valueOf(value));
+        if (size < 0) {
+            throw new PluginConfigException(path() + "." + key, "must be a size such as 1048576, 1MiB or 100KB, got "
+                    + value);
+        }
+        return size;
+    }
+
+    /**
+     * The bytes a size string names ({@code 1048576}, {@code 1MiB}, {@code 20 MiB}, {@code 100KB}), or -1 when it is
+     * not one.
+     *
+     * @since 2
+     */
+    static long parseSize(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("\\s*(\\d{1,18})\\s*([KMG]i?B|B)?\\s*", java.util.regex.Pattern.CASE_INSENSITIVE).matcher(text);
+        if (!m.matches()) {
+            return -1;
+        }
+        long factor = switch (m.group(2) == null ? "b" : m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+            case "kb" -> 1000L;
+            case "kib" -> 1024L;
+            case "mb" -> 1000_000L;
+            case "mib" -> 1024L * 1024;
+            case "gb" -> 1000_000_000L;
+            case "gib" -> 1024L * 1024 * 1024;
+            default -> 1L;
+        };
+        try {
+            return Math.multiplyExact(Long.parseLong(m.group(1)), factor);
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+    }
+
     default List<String> strings(String key) {
         Object value = asMap().get(key);
         if (value == null) {

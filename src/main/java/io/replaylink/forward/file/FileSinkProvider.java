@@ -23,7 +23,7 @@ public final class FileSinkProvider implements SinkProvider {
     @Override
     public EnvelopeSink create(PluginContext context) {
         PluginConfig c = context.config();
-        long maxFileSize = c.number("max_file_size", 64L * 1024 * 1024);
+        long maxFileSize = c.bytes("max_file_size", 64L * 1024 * 1024);
         long maxFiles = c.number("max_files", 10);
         long capacity = c.number("queue_capacity", 1024);
         if (maxFileSize < 1024) {

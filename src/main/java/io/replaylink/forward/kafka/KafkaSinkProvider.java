@@ -56,7 +56,7 @@ public final class KafkaSinkProvider implements SinkProvider {
         producer.put("acks", c.string("acks", "all"));
         producer.put("enable.idempotence", "true");
         producer.put("linger.ms", Long.toString(linger));
-        producer.put("batch.size", Long.toString(positive(c, "batch_size", 262_144)));
+        producer.put("batch.size", Long.toString(positiveSize(c, "batch_size", 262_144)));
         producer.put("compression.type", compression);
         producer.put("delivery.timeout.ms", Long.toString(deliveryTimeout));
         producer.put("request.timeout.ms", Long.toString(Math.min(deliveryTimeout - linger, 5_000)));
@@ -78,13 +78,21 @@ public final class KafkaSinkProvider implements SinkProvider {
                 .orElseGet(io.replaylink.metrics.Metrics::new);
         return new KafkaSink(context.name(), vertx, producer, KafkaTopics.from(c), (int) positive(c, "max_in_flight",
                 10_000), c.number("organization_id", 1), (int) positive(c, "retention_days", 90),
-                (int) positive(c, "attachment_chunk_size", 1024 * 1024), deliveryTimeout, metrics);
+                (int) positiveSize(c, "attachment_chunk_size", 1024 * 1024), deliveryTimeout, metrics);
     }
 
     private static long positive(PluginConfig c, String key, long defaultValue) {
-        long v = c.number(key, defaultValue);
+        return checkPositive(c, key, c.number(key, defaultValue));
+    }
+
+    /** A size in bytes, with units ({@code 1MiB}). */
+    private static long positiveSize(PluginConfig c, String key, long defaultValue) {
+        return checkPositive(c, key, c.bytes(key, defaultValue));
+    }
+
+    private static long checkPositive(PluginConfig c, String key, long v) {
         if (v <= 0 || v > Integer.MAX_VALUE) {
-            throw new PluginConfigException(c.path() + "." + key, "must be a positive whole number, got " + v);
+            throw new PluginConfigException(c.path() + "." + key, "must be positive and at most 2147483647, got " + v);
         }
         return v;
     }

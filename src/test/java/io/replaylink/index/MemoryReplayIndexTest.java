@@ -1,4 +1,4 @@
-package io.replaylink.replay;
+package io.replaylink.index;
 
 import io.replaylink.spi.ReplayIndex.PendingEvent;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,8 @@
-package io.replaylink.replay;
+package io.replaylink.index.redis;
 
 import io.lettuce.core.RedisURI;
-import io.replaylink.ingest.IngestLoop;
+import io.netty.channel.EventLoop;
+import io.replaylink.index.IndexSettings;
 import io.replaylink.spi.PluginConfig;
 import io.replaylink.spi.PluginConfigException;
 import io.replaylink.spi.PluginContext;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * {@code index: {name: redis, config: {uri: redis://127.0.0.1:6379}}}; {@code redis-cluster://h1:p1,h2:p2} for a
- * Cluster. See {@link RedisReplayIndex.RedisSettings} and {@link IndexSettings} for the other keys.
+ * Cluster. See {@link RedisSettings} and {@link IndexSettings} for the other keys. When the host offers its ingest
+ * event loop (host service {@link EventLoop}), lettuce's channels live on it.
  */
 public final class RedisReplayIndexProvider implements ReplayIndexProvider {
     @Override
@@ -54,9 +56,9 @@ public final class RedisReplayIndexProvider implements ReplayIndexProvider {
         if (interval < 0 || interval > 100_000) {
             throw new PluginConfigException(c.path() + ".batch_interval_us", "must be between 0 (none) and 100000");
         }
-        return new RedisReplayIndex(IndexSettings.from(c), new RedisReplayIndex.RedisSettings(uris, cluster,
+        return new RedisReplayIndex(IndexSettings.from(c), new RedisSettings(uris, cluster,
                 commandTimeout, connectTimeout, c.bool("batch_flush", true), knownMs, (int) knownMax,
                 interval),
-                context.hostService(IngestLoop.class).map(IngestLoop::eventLoop).orElse(null));
+                context.hostService(EventLoop.class).orElse(null), System::currentTimeMillis);
     }
 }

@@ -1,4 +1,4 @@
-package io.replaylink.replay;
+package io.replaylink.index;
 
 import io.replaylink.spi.PluginConfig;
 import io.replaylink.spi.PluginConfigException;
@@ -20,7 +20,7 @@ public final class MemoryReplayIndexProvider implements ReplayIndexProvider {
     public ReplayIndex create(PluginContext context) {
         PluginConfig c = context.config();
         long maxTraces = c.number("max_traces", 100_000);
-        long maxBytes = c.number("max_bytes", 64L * 1024 * 1024);
+        long maxBytes = c.bytes("max_bytes", 64L * 1024 * 1024);
         if (maxTraces < 1 || maxTraces > 100_000_000) {
             throw new PluginConfigException(c.path() + ".max_traces", "must be between 1 and 100000000");
         }

@@ -1,4 +1,4 @@
-package io.replaylink.replay;
+package io.replaylink.index.redis;
 
 import io.replaylink.spi.ReplayIndex;
 import io.replaylink.spi.ReplayIndex.PendingEvent;
@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import static io.replaylink.replay.RedisReplayIndexTest.get;
-import static io.replaylink.replay.RedisReplayIndexTest.trace;
+import static io.replaylink.index.redis.RedisReplayIndexTest.get;
+import static io.replaylink.index.redis.RedisReplayIndexTest.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -193,13 +193,15 @@ class KnownReplaysTest {
     }
 
     @Test
-    void anExpiredEntryIsNotAnswered() throws Exception {
-        KnownReplays known = new KnownReplays(50, 100);
+    void anExpiredEntryIsNotAnswered() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+        KnownReplays known = new KnownReplays(50, 100, now::get);
         String t = trace();
-        known.recorded(t, R1, R1, System.nanoTime());
+        known.recorded(t, R1, R1, now.get());
         assertThat(known.get(t)).contains(R1);
+        now.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(49));
         assertThat(known.recordedRecently(t, R1)).isTrue();
-        Thread.sleep(80);
+        now.addAndGet(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1));
         assertThat(known.get(t)).isEmpty();
         assertThat(known.recordedRecently(t, R1)).isFalse();
         known.lookedUp(t, R2);

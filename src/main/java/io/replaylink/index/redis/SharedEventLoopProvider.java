@@ -1,4 +1,4 @@
-package io.replaylink.replay;
+package io.replaylink.index.redis;
 
 import io.lettuce.core.resource.EventLoopGroupProvider;
 import io.netty.channel.EventLoop;

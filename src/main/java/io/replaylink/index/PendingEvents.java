@@ -1,4 +1,4 @@
-package io.replaylink.replay;
+package io.replaylink.index;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,4 +1,4 @@
-package io.replaylink.replay;
+package io.replaylink.index.redis;
 
 import io.lettuce.core.cluster.SlotHash;
 import io.replaylink.spi.PluginContext;
@@ -64,12 +64,13 @@ class RedisReplayIndexTest {
         io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
         ReplayIndex index = null;
         try {
-            io.vertx.core.Context loop = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
-            io.replaylink.ingest.IngestLoop ingest = new io.replaylink.ingest.IngestLoop(loop);
+            io.replaylink.ingest.IngestLoop ingest = io.replaylink.ingest.IngestLoop.start(vertx)
+                    .await(10, java.util.concurrent.TimeUnit.SECONDS);
+            io.vertx.core.Context loop = ingest.context();
             Map<String, Object> config = new HashMap<>(Map.of("uri", RedisServers.shared().uri(),
                     "namespace", "loop-" + UUID.randomUUID().toString().substring(0, 8)));
             RedisReplayIndex shared = (RedisReplayIndex) new RedisReplayIndexProvider().create(PluginContexts.of(
-                    "redis", "index.config", config, Map.of(io.replaylink.ingest.IngestLoop.class, ingest)));
+                    "redis", "index.config", config, Map.of(io.netty.channel.EventLoop.class, ingest.eventLoop())));
             index = shared;
             long deadline = System.currentTimeMillis() + 10_000;
             while (!shared.connected() && System.currentTimeMillis() < deadline) {

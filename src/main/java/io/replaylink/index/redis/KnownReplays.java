@@ -1,8 +1,9 @@
-package io.replaylink.replay;
+package io.replaylink.index.redis;
 
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Trace to replay mappings this sidecar has recently seen Redis hold: an answer from Redis to a lookup, or the value
@@ -36,7 +37,15 @@ final class KnownReplays {
     private Generation newer;
     private Generation older;
 
+    private final LongSupplier nanoClock;
+
     KnownReplays(long ttlMillis, int maxEntries) {
+        this(ttlMillis, maxEntries, System::nanoTime);
+    }
+
+    /** {@code nanoClock}: {@link System#nanoTime} but in tests; record times passed in are on that clock. */
+    KnownReplays(long ttlMillis, int maxEntries, LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
         this.ttlNanos = TimeUnit.MILLISECONDS.toNanos(ttlMillis);
         this.perGeneration = Math.max(1, maxEntries / 2);
         this.keepOlder = maxEntries >= 2;
@@ -71,7 +80,7 @@ final class KnownReplays {
         }
         Generation g = live(trace);
         if (g == null || !g.holds(g.found, replay)) {
-            put(trace, replay, System.nanoTime() + ttlNanos, LOOKED_UP);
+            put(trace, replay, nanoClock.getAsLong() + ttlNanos, LOOKED_UP);
         }
     }
 
@@ -101,7 +110,7 @@ final class KnownReplays {
         if (!enabled()) {
             return null;
         }
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         if (newer.findLive(trace, now)) {
             return newer;
         }

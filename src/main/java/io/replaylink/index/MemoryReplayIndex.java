@@ -1,4 +1,4 @@
-package io.replaylink.replay;
+package io.replaylink.index;
 
 import io.replaylink.spi.ReplayIndex;
 

@@ -1,0 +1,223 @@
+package io.replaylink.index.redis;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.replaylink.index.IndexSettings;
+import io.replaylink.index.PendingEvents;
+import io.replaylink.spi.ReplayIndex;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The index in Redis (standalone or Cluster). Every operation is a Lua script ({@link IndexScripts}) or a single
+ * command, so each is atomic on the server whatever the arrival order and however many sidecars share the Redis.
+ * Keys: {@code replaylink:{namespace}:{<trace_id>}:r} (the replay id), {@code ...:p} (remembered events by event id,
+ * so a retried event is remembered once), {@code ...:c} (drained events claimed until acknowledged), all in the
+ * trace's Cluster slot; {@code replaylink:{namespace}:{<replay_id>}:l} (late links held for a replay's next segment).
+ * Lookups and records of one event loop are batched by the {@link LoopBatcher} (standalone Redis); traces whose replay
+ * is known are answered from {@link KnownReplays}. The connection is {@link RedisConnection}'s.
+ */
+public final class RedisReplayIndex implements ReplayIndex {
+    private final IndexSettings settings;
+    private final RedisSettings redis;
+    private final RedisConnection connection;
+    private final LoopBatcher batcher;
+    private final KnownReplays knownReplays;
+    private final LongSupplier clockMillis;
+
+    /** {@code sharedLoop}: the event loop lettuce's channels live on (the ingest loop), or null for lettuce's own. */
+    RedisReplayIndex(IndexSettings settings, RedisSettings redis, io.netty.channel.EventLoop sharedLoop,
+                     LongSupplier clockMillis) {
+        this.settings = settings;
+        this.redis = redis;
+        this.clockMillis = clockMillis;
+        this.knownReplays = new KnownReplays(Math.min(TimeUnit.SECONDS.toMillis(settings.mappingTtlSecs()),
+                redis.knownReplaysMs()), redis.knownReplaysMax());
+        this.connection = new RedisConnection(redis, sharedLoop);
+        this.batcher = new LoopBatcher(connection, redis);
+    }
+
+    boolean connected() {
+        return connection.connected();
+    }
+
+    /** Writes to Redis so far (each sends every command issued since the one before). */
+    long writes() {
+        return connection.writes();
+    }
+
+    @Override
+    public CompletionStage<Optional<String>> lookupOrRemember(String traceId, Optional<PendingEvent> pending) {
+        Optional<String> known = knownReplays.get(traceId);
+        if (known.isPresent()) {
+            return CompletableFuture.completedFuture(known);
+        }
+        String[] args = pending.isPresent()
+                ? new String[] {pending.get().eventId(), PendingEvents.encode(pending.get()),
+                        Long.toString(settings.pendingTtlSecs()), Integer.toString(settings.maxPendingPerTrace())}
+                : new String[] {"", "", "0", "0"};
+        Context context = batchingContext();
+        CompletionStage<Optional<String>> answer = context != null
+                ? batcher.lookup(context, lookupKeys(traceId), args)
+                : this.<List<Object>>script(IndexScripts.LOOKUP, lookupKeys(traceId), args, ScriptOutputType.MULTI)
+                        .thenApply(result -> result == null ? Optional.empty() : IndexScripts.replayOf(result, 0));
+        if (!knownReplays.enabled()) {
+            return answer;
+        }
+        return answer.thenApply(replay -> {
+            replay.ifPresent(r -> knownReplays.lookedUp(traceId, r));
+            return replay;
+        });
+    }
+
+    @Override
+    public CompletionStage<List<PendingEvent>> recordAndDrain(String traceId, String replayId) {
+        if (knownReplays.recordedRecently(traceId, replayId)) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        long sentAt = System.nanoTime();
+        String[] keys = keys(traceId);
+        String[] args = {replayId, Long.toString(settings.mappingTtlSecs()), Long.toString(settings.pendingTtlSecs()),
+                Long.toString(clockMillis.getAsLong()), Long.toString(settings.claimLeaseMs())};
+        Context context = batchingContext();
+        CompletionStage<List<Object>> reply = context != null
+                ? batcher.record(context, keys, args)
+                : script(IndexScripts.RECORD, keys, args, ScriptOutputType.MULTI);
+        return reply.thenApply(values -> {
+            List<PendingEvent> drained = new ArrayList<>(values == null ? 0 : values.size());
+            if (values != null && !values.isEmpty()) {
+                String current = String.valueOf(values.get(0));
+                for (Object v : values.subList(1, values.size())) {
+                    PendingEvent e = PendingEvents.decode(String.valueOf(v));
+                    if (e != null) {
+                        drained.add(e);
+                    }
+                }
+                if (drained.isEmpty()) {
+                    knownReplays.recorded(traceId, replayId, current, sentAt);
+                } else {
+                    // claims stay until acknowledged: the next record of this trace must reach Redis
+                    knownReplays.lookedUp(traceId, current);
+                }
+            }
+            return drained;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> acknowledgeDrained(String traceId, List<String> eventIds) {
+        return delete(keys(traceId)[2], eventIds);
+    }
+
+    @Override
+    public CompletionStage<Void> releaseDrained(String traceId, List<String> eventIds) {
+        if (eventIds.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return this.<Long>script(IndexScripts.RELEASE, new String[] {keys(traceId)[2]},
+                eventIds.toArray(String[]::new), ScriptOutputType.INTEGER).thenApply(v -> null);
+    }
+
+    @Override
+    public CompletionStage<Optional<String>> endHold(String traceId, String eventId) {
+        return this.<List<Object>>script(IndexScripts.END, lookupKeys(traceId), new String[] {eventId},
+                ScriptOutputType.MULTI).thenApply(result -> result == null ? Optional.empty()
+                : IndexScripts.replayOf(result, 0));
+    }
+
+    @Override
+    public CompletionStage<Void> holdLateLinks(String replayId, List<PendingEvent> events) {
+        String[] args = new String[2 + 2 * events.size()];
+        args[0] = Long.toString(settings.mappingTtlSecs());
+        args[1] = Integer.toString(settings.maxLateLinksPerReplay());
+        for (int i = 0; i < events.size(); i++) {
+            args[2 + 2 * i] = events.get(i).eventId();
+            args[3 + 2 * i] = PendingEvents.encode(events.get(i));
+        }
+        return this.<Long>script(IndexScripts.HOLD, new String[] {lateLinksKey(replayId)}, args,
+                ScriptOutputType.INTEGER).thenApply(held -> null);
+    }
+
+    @Override
+    public CompletionStage<List<PendingEvent>> lateLinks(String replayId) {
+        RedisClusterAsyncCommands<String, String> c = connection.commands();
+        if (c == null) {
+            return CompletableFuture.failedFuture(LoopBatcher.notConnected());
+        }
+        CompletionStage<List<String>> values = c.hvals(lateLinksKey(replayId));
+        connection.scheduleFlush();
+        return values.thenApply(list -> {
+            List<PendingEvent> out = new ArrayList<>(list.size());
+            for (String v : list) {
+                PendingEvent e = PendingEvents.decode(v);
+                if (e != null) {
+                    out.add(e);
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> acknowledgeLateLinks(String replayId, List<String> eventIds) {
+        return delete(lateLinksKey(replayId), eventIds);
+    }
+
+    /** HDEL of {@code fields} from the hash {@code key}. */
+    private CompletionStage<Void> delete(String key, List<String> fields) {
+        if (fields.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        RedisClusterAsyncCommands<String, String> c = connection.commands();
+        if (c == null) {
+            return CompletableFuture.failedFuture(LoopBatcher.notConnected());
+        }
+        CompletionStage<Long> deleted = c.hdel(key, fields.toArray(String[]::new));
+        connection.scheduleFlush();
+        return deleted.thenApply(n -> null);
+    }
+
+    /** Standalone Redis with batch_flush, called on an event loop: that loop's context; otherwise null. */
+    private Context batchingContext() {
+        return !connection.cluster() && redis.batchFlush() ? Vertx.currentContext() : null;
+    }
+
+    /** The mapping, remembered events and claimed events of a trace; all in the trace's Cluster slot. */
+    String[] keys(String traceId) {
+        String base = "replaylink:" + settings.namespace() + ":{" + traceId + "}:";
+        return new String[] {base + "r", base + "p", base + "c"};
+    }
+
+    /** The keys a lookup touches: the mapping and the remembered events. */
+    private String[] lookupKeys(String traceId) {
+        String[] all = keys(traceId);
+        return new String[] {all[0], all[1]};
+    }
+
+    /** The late links held for a replay (its own Cluster slot). */
+    String lateLinksKey(String replayId) {
+        return "replaylink:" + settings.namespace() + ":{" + replayId + "}:l";
+    }
+
+    private <T> CompletionStage<T> script(IndexScripts.Script script, String[] keys, String[] args,
+                                          ScriptOutputType type) {
+        RedisClusterAsyncCommands<String, String> c = connection.commands();
+        if (c == null) {
+            return CompletableFuture.failedFuture(LoopBatcher.notConnected());
+        }
+        return IndexScripts.call(c, connection::scheduleFlush, script, keys, args, type);
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+}
