@@ -60,38 +60,32 @@ class RedisReplayIndexTest {
      * loop's thread (with lettuce's own I/O threads it would complete on one of those, a wake-up each way).
      */
     @Test
-    void sharesTheIngestEventLoopWhenTheHostLendsIt() throws Exception {
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
-        ReplayIndex index = null;
-        try {
-            io.replaylink.ingest.IngestLoop ingest = io.replaylink.ingest.IngestLoop.start(vertx)
-                    .await(10, java.util.concurrent.TimeUnit.SECONDS);
-            io.vertx.core.Context loop = ingest.context();
+    @org.junit.jupiter.api.extension.ExtendWith(io.vertx.junit5.VertxExtension.class)
+    void sharesTheIngestEventLoopWhenTheHostLendsIt(io.vertx.core.Vertx vertx, io.vertx.junit5.VertxTestContext test) {
+        io.replaylink.ingest.IngestLoop.start(vertx).onComplete(test.succeeding(ingest -> {
             Map<String, Object> config = new HashMap<>(Map.of("uri", RedisServers.shared().uri(),
                     "namespace", "loop-" + UUID.randomUUID().toString().substring(0, 8)));
             RedisReplayIndex shared = (RedisReplayIndex) new RedisReplayIndexProvider().create(PluginContexts.of(
                     "redis", "index.config", config, Map.of(io.netty.channel.EventLoop.class, ingest.eventLoop())));
-            index = shared;
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (!shared.connected() && System.currentTimeMillis() < deadline) {
-                sleep(20);
-            }
-            java.util.concurrent.CompletableFuture<Boolean> onLoop = new java.util.concurrent.CompletableFuture<>();
-            loop.runOnContext(v -> shared.recordAndDrain(trace(), UUID.randomUUID().toString().replace("-", ""))
-                    .whenComplete((drained, error) -> {
-                        if (error != null) {
-                            onLoop.completeExceptionally(error);
-                        } else {
-                            onLoop.complete(ingest.eventLoop().inEventLoop());
-                        }
-                    }));
-            assertThat(onLoop.get(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        } finally {
-            if (index != null) {
-                index.close();
-            }
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
-        }
+            vertx.setPeriodic(20, timer -> {
+                if (!shared.connected()) {
+                    return;
+                }
+                vertx.cancelTimer(timer);
+                ingest.context().runOnContext(v -> shared.recordAndDrain(trace(), trace())
+                        .whenComplete((drained, error) -> {
+                            boolean onLoop = ingest.eventLoop().inEventLoop();
+                            vertx.executeBlocking(() -> {
+                                shared.close();
+                                return null;
+                            }).onComplete(test.succeeding(closed -> test.verify(() -> {
+                                assertThat(error).isNull();
+                                assertThat(onLoop).as("answered on the ingest loop's thread").isTrue();
+                                test.completeNow();
+                            })));
+                        }));
+            });
+        }));
     }
 
     static PluginContext context(Map<String, Object> config) {
