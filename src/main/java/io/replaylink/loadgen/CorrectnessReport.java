@@ -38,7 +38,7 @@ public record CorrectnessReport(int expected, int linked, List<String> missing, 
     }
 
     public String summary() {
-        return String.format("links expected %d, found %d (%d inline, %d by event_link), missing %d, duplicates %d, "
+        return String.format("links expected %d, found %d (%d inline, %d late), missing %d, duplicates %d, "
                         + "wrong replay %d, extra %d", expected, linked, inline, backfilled, missing.size(),
                 duplicates.size(), wrong.size(), extra.size());
     }
@@ -55,6 +55,55 @@ public record CorrectnessReport(int expected, int linked, List<String> missing, 
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return compare(stream, found, kinds[0], kinds[1]);
+    }
+
+    /**
+     * Checks what an HTTP upstream received ({@link UpstreamRecorder}'s file) against the stream's expectations: an
+     * event carrying {@code contexts.replay} is linked inline; an id in {@code error_ids} of a {@code replay_event}
+     * is linked late to that replay (the form a late link takes through an http sink).
+     */
+    public static CorrectnessReport checkUpstream(io.replaylink.loadgen.Stream stream, Path recorded) {
+        Map<String, List<String>> found = new HashMap<>();
+        int[] kinds = new int[2];
+        io.replaylink.envelope.EnvelopeParser parser = new io.replaylink.envelope.EnvelopeParser(
+                io.replaylink.envelope.EnvelopeLimits.relayDefaults());
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                Files.newInputStream(recorded)))) {
+            while (in.available() >= 4) {
+                int length = in.readInt();
+                byte[] body = in.readNBytes(length);
+                if (body.length < length) {
+                    break; // a record being written: the next check reads it
+                }
+                io.replaylink.envelope.Envelope envelope = parser.parse(io.netty.buffer.Unpooled.wrappedBuffer(body));
+                try {
+                    for (io.replaylink.envelope.Item item : envelope.items()) {
+                        String type = item.type().wireName();
+                        if (!type.equals("event") && !type.equals("replay_event")) {
+                            continue;
+                        }
+                        Map<String, Object> payload;
+                        try (JsonParser p = JSON.createParser(item.payload().toString(
+                                java.nio.charset.StandardCharsets.UTF_8))) {
+                            payload = object(p);
+                        }
+                        if (type.equals("event")) {
+                            event(payload, found, kinds);
+                        } else if (payload.get("error_ids") instanceof List<?> ids
+                                && payload.get("replay_id") instanceof String replayId) {
+                            for (Object id : ids) {
+                                eventLink(Map.of("replay_id", replayId, "error_id", String.valueOf(id)), found, kinds);
+                            }
+                        }
+                    }
+                } finally {
+                    envelope.release();
+                }
+            }
+        } catch (IOException | io.replaylink.envelope.EnvelopeParseException e) {
+            throw new IllegalStateException("cannot read what the upstream received: " + e, e);
         }
         return compare(stream, found, kinds[0], kinds[1]);
     }

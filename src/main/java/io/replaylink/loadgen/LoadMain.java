@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code scripts/load}: generates (or reads) a scripted envelope stream, sends it open loop, prints the latency and
  * answer summary, and checks the links the sidecar made against the stream's expected outcome. Without
- * {@code --target} it starts its own sidecar (in-process index, file sink in a temporary directory); with
+ * {@code --target} it starts its own sidecar (in-process index, file sink in a temporary directory; with {@code --sink
+ * http} an http sink to an upstream of its own, whose received envelopes are the correctness source: late links
+ * arrive there in replay events' {@code error_ids}); with
  * {@code --target http://127.0.0.1:PORT --sink-dir DIR} it uses a running one whose {@code file} sink writes to DIR, or
  * with {@code --kafka 127.0.0.1:PORT} one whose {@code kafka} sink writes Relay's default topics there.
  * Exit code 0 when every answer and every link is as expected.
@@ -32,6 +34,7 @@ public final class LoadMain {
         Path sinkDir = null;
         String kafka = null;
         boolean http2 = false;
+        String sink = "file";
         Path html = Path.of("load-report.html");
         int connections = 64;
         for (int i = 0; i < args.length; i++) {
@@ -43,11 +46,13 @@ public final class LoadMain {
                 case "--sink-dir" -> sinkDir = Path.of(args[++i]);
                 case "--kafka" -> kafka = args[++i];
                 case "--http2" -> http2 = true;
+                case "--sink" -> sink = args[++i];
                 case "--connections" -> connections = Integer.parseInt(args[++i]);
                 case "--report" -> html = Path.of(args[++i]);
                 default -> {
                     System.err.println("usage: scripts/load (--scenario FILE | --stream FILE) [--write-stream FILE]\n"
                             + "       [--target http://127.0.0.1:PORT (--sink-dir DIR | --kafka 127.0.0.1:PORT)]\n"
+                            + "       [--sink file|http]   (without --target: the started sidecar's sink)\n"
                             + "       [--http2] [--connections N]\n"
                             + "       [--report FILE.html]   (default load-report.html)");
                     System.exit(2);
@@ -79,12 +84,28 @@ public final class LoadMain {
                 return;
             }
         }
+        if (!sink.equals("file") && !sink.equals("http")) {
+            System.err.println("scripts/load: --sink is file or http, got " + sink);
+            System.exit(2);
+        }
         Vertx vertx = Vertx.vertx();
         ReplayLink sidecar = null;
+        UpstreamRecorder upstream = null;
         int port;
         String host;
         try {
-            if (target == null) {
+            if (target == null && sink.equals("http")) {
+                upstream = UpstreamRecorder.start(vertx, Files.createTempFile("replaylink-upstream", ".envelopes"));
+                sidecar = ReplayLink.start(vertx, ConfigLoader.parse("""
+                        server: {port: 0}
+                        projects: [{id: 1, public_keys: []}]
+                        processors: [replay-linker]
+                        sinks: [{name: http, config: {url: "%s"}}]
+                        """.formatted(upstream.url()), Map.of()), Map.of()).await(30, TimeUnit.SECONDS);
+                host = "127.0.0.1";
+                port = sidecar.port();
+                System.out.println("started a sidecar on 127.0.0.1:" + port + ", http sink to " + upstream.url());
+            } else if (target == null) {
                 sinkDir = Files.createTempDirectory("replaylink-load");
                 sidecar = ReplayLink.start(vertx, ConfigLoader.parse("""
                         server: {port: 0}
@@ -104,7 +125,12 @@ public final class LoadMain {
             System.out.println(result.summary());
             boolean ok = result.errors() == 0 && result.wrongStatus().isEmpty();
             CorrectnessReport report = null;
-            if (kafka != null) {
+            if (upstream != null) {
+                UpstreamRecorder recorded = upstream;
+                report = awaitReport(() -> CorrectnessReport.checkUpstream(stream, recorded.file()));
+                System.out.println("correctness (what the upstream received): " + report.summary());
+                ok &= report.ok();
+            } else if (kafka != null) {
                 KafkaLinks topics = KafkaLinks.defaults(kafka);
                 report = awaitReport(() -> topics.check(stream));
                 System.out.println("correctness (Kafka topics): " + report.summary());
@@ -121,6 +147,10 @@ public final class LoadMain {
             System.out.println(ok ? "RESULT: ok" : "RESULT: FAILED");
             if (sidecar != null) {
                 sidecar.stop().await(30, TimeUnit.SECONDS);
+            }
+            if (upstream != null) {
+                upstream.close();
+                Files.deleteIfExists(upstream.file());
             }
             vertx.close().await(30, TimeUnit.SECONDS);
             System.exit(ok ? 0 : 1);

@@ -136,6 +136,38 @@ class LoadGeneratorTest {
         assertThat(r.summary()).contains("missing 1", "duplicates 1");
     }
 
+    /** Through an http sink: late links reach the upstream in replay events' error_ids, each once. */
+    @Test
+    void aShortScenarioThroughAnHttpUpstreamLinksEverythingExactlyOnce(@TempDir Path dir) throws Exception {
+        Stream s = StreamGenerator.generate(scenario("""
+                seed: 12
+                sessions: 60
+                replay_share: 0.5
+                buffer_mode_share: 1.0
+                order: events_first
+                rate: {rps: 400}
+                """));
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try (UpstreamRecorder upstream = UpstreamRecorder.start(vertx, dir.resolve("upstream.envelopes"));
+             TestSidecar sidecar = TestSidecar.start("""
+                     server: {port: 0}
+                     projects: [{id: 1, public_keys: []}]
+                     processors: [replay-linker]
+                     sinks: [{name: http, config: {url: "%s"}}]
+                     """.formatted(upstream.url()))) {
+            LoadGenerator.Result result = LoadGenerator.run(sidecar.vertx(), s, "127.0.0.1", sidecar.port(), false, 16,
+                    null);
+            assertThat(result.wrongStatus()).as(result.summary()).isEmpty();
+            CorrectnessReport report = LoadMain.awaitReport(() -> CorrectnessReport.checkUpstream(s,
+                    upstream.file()));
+            assertThat(report.ok()).as(report.summary()).isTrue();
+            assertThat(report.linked()).isEqualTo(s.expectedLinks().size()).isPositive();
+            assertThat(report.backfilled()).as("late links, in error_ids").isPositive();
+        } finally {
+            vertx.close().await();
+        }
+    }
+
     @Test
     void aShortScenarioAgainstARealSidecarLinksEverythingExactlyOnce(@TempDir Path dir) throws Exception {
         Stream s = StreamGenerator.generate(scenario("""
