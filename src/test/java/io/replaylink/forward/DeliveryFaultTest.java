@@ -294,7 +294,7 @@ class DeliveryFaultTest {
                 while (!received.keySet().containsAll(load.accepted()) && System.currentTimeMillis() < deadline) {
                     c.poll(Duration.ofMillis(500)).forEach(r -> {
                         try {
-                            Object id = io.replaylink.loadgen.MsgpackValues.map(r.value()).get("event_id");
+                            Object id = io.replaylink.testing.MsgpackValues.map(r.value()).get("event_id");
                             received.merge(String.valueOf(id), 1, Integer::sum);
                         } catch (java.io.IOException e) {
                             throw new java.io.UncheckedIOException(e);

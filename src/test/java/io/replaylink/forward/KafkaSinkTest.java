@@ -3,7 +3,7 @@ package io.replaylink.forward;
 import io.replaylink.testing.CollectingSinkProvider;
 import io.replaylink.testing.Envelopes;
 import io.replaylink.testing.KafkaBroker;
-import io.replaylink.loadgen.MsgpackValues;
+import io.replaylink.testing.MsgpackValues;
 import io.replaylink.testing.SentrySdk;
 import io.replaylink.testing.TestSidecar;
 import io.sentry.Attachment;

@@ -18,8 +18,10 @@ public interface OutgoingEnvelope {
     Optional<String> eventId();
 
     /**
-     * HTTP headers to pass on upstream as Relay does: {@code X-Sentry-Auth}, {@code X-Forwarded-For}, {@code
-     * User-Agent}, {@code Content-Type}.
+     * HTTP headers to pass on upstream as Relay does: {@code X-Sentry-Auth} (the client's, or one built from the key
+     * that authenticated the request), {@code X-Forwarded-For} (with the client's address appended) and {@code
+     * User-Agent} when the client sent one. The body's {@code Content-Type} and {@code Content-Encoding} are the
+     * sink's to set.
      */
     Map<String, String> forwardHeaders();
 

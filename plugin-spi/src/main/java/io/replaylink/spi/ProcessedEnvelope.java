@@ -36,7 +36,10 @@ public interface ProcessedEnvelope {
     /** The items not dropped so far, in envelope order. */
     List<? extends ProcessedItem> items();
 
-    /** Attributes stages pass on to later stages and to sinks; not forwarded. */
+    /**
+     * Attributes a stage passes on to the stages after it, for this envelope only; they reach neither sinks nor the
+     * upstream.
+     */
     Map<String, Object> attributes();
 
     /**

@@ -2,7 +2,7 @@ package io.replaylink.spi;
 
 /**
  * Creates a {@link ReplayIndex}; found with {@link java.util.ServiceLoader} and chosen by {@link #name()} from the
- * {@code index.store} key of the config.
+ * {@code index.name} key of the config (its {@code index.config} map is the context's config).
  *
  * @since 1
  */

@@ -1,5 +1,6 @@
 package io.replaylink.loadgen;
 
+import io.replaylink.testing.MsgpackValues;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

@@ -1,4 +1,4 @@
-package io.replaylink.loadgen;
+package io.replaylink.testing;
 
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
