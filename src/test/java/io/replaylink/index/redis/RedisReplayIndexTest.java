@@ -166,50 +166,59 @@ class RedisReplayIndexTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"standalone", "cluster"})
-    void lookupsIssuedOnAnEventLoopAreBatchedAndStillExact(String kind) throws Exception {
+    @org.junit.jupiter.api.extension.ExtendWith(io.vertx.junit5.VertxExtension.class)
+    void lookupsIssuedOnAnEventLoopAreBatchedAndStillExact(String kind, io.vertx.core.Vertx vertx,
+                                                           io.vertx.junit5.VertxTestContext test) {
         ReplayIndex i = INDEXES.get(kind);
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
-        try {
-            List<String> known = new ArrayList<>();
-            for (int n = 0; n < 200; n++) {
-                String t = trace();
-                known.add(t);
-                get(i.recordAndDrain(t, "r-" + t));
-            }
-            List<String> unknown = new ArrayList<>();
-            for (int n = 0; n < 200; n++) {
-                unknown.add(trace());
-            }
-            CompletableFuture<List<Optional<String>>> hits = new CompletableFuture<>();
-            CompletableFuture<List<Optional<String>>> misses = new CompletableFuture<>();
-            vertx.getOrCreateContext().runOnContext(v -> {
-                List<CompletableFuture<Optional<String>>> h = new ArrayList<>();
-                List<CompletableFuture<Optional<String>>> m = new ArrayList<>();
-                for (String t : known) {
-                    h.add(i.lookupOrRemember(t, Optional.of(event("h-" + t))).toCompletableFuture());
-                }
-                for (String t : unknown) {
-                    m.add(i.lookupOrRemember(t, Optional.of(event("m-" + t))).toCompletableFuture());
-                }
-                CompletableFuture.allOf(h.toArray(CompletableFuture[]::new)).thenRun(() ->
-                        hits.complete(h.stream().map(CompletableFuture::join).toList()));
-                CompletableFuture.allOf(m.toArray(CompletableFuture[]::new)).thenRun(() ->
-                        misses.complete(m.stream().map(CompletableFuture::join).toList()));
-            });
-            List<Optional<String>> hitResults = hits.get(10, java.util.concurrent.TimeUnit.SECONDS);
-            for (int n = 0; n < known.size(); n++) {
-                assertThat(hitResults.get(n)).hasValue("r-" + known.get(n));
-            }
-            assertThat(misses.get(10, java.util.concurrent.TimeUnit.SECONDS)).allMatch(Optional::isEmpty);
-            for (String t : unknown) {
-                assertThat(get(i.recordAndDrain(t, "r"))).containsExactly(event("m-" + t));
-            }
-            for (String t : known) {
-                assertThat(get(i.recordAndDrain(t, "r"))).as("hits are not remembered").isEmpty();
-            }
-        } finally {
-            vertx.close().await();
+        List<String> known = new ArrayList<>();
+        for (int n = 0; n < 200; n++) {
+            String t = trace();
+            known.add(t);
+            get(i.recordAndDrain(t, "r-" + t));
         }
+        List<String> unknown = new ArrayList<>();
+        for (int n = 0; n < 200; n++) {
+            unknown.add(trace());
+        }
+        vertx.getOrCreateContext().runOnContext(v -> {
+            List<CompletableFuture<Optional<String>>> hits = new ArrayList<>();
+            List<CompletableFuture<Optional<String>>> misses = new ArrayList<>();
+            for (String t : known) {
+                hits.add(i.lookupOrRemember(t, Optional.of(event("h-" + t))).toCompletableFuture());
+            }
+            for (String t : unknown) {
+                misses.add(i.lookupOrRemember(t, Optional.of(event("m-" + t))).toCompletableFuture());
+            }
+            List<CompletableFuture<?>> all = new ArrayList<>(hits);
+            all.addAll(misses);
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((x, error) -> test.verify(() -> {
+                assertThat(error).isNull();
+                for (int n = 0; n < known.size(); n++) {
+                    assertThat(hits.get(n).join()).hasValue("r-" + known.get(n));
+                }
+                assertThat(misses).allMatch(m -> m.join().isEmpty());
+                // every miss was remembered, every hit was not: the records drain exactly the misses
+                List<CompletableFuture<List<PendingEvent>>> drains = new ArrayList<>();
+                for (String t : unknown) {
+                    drains.add(i.recordAndDrain(t, "r").toCompletableFuture());
+                }
+                for (String t : known) {
+                    drains.add(i.recordAndDrain(t, "r").toCompletableFuture());
+                }
+                CompletableFuture.allOf(drains.toArray(CompletableFuture[]::new)).whenComplete((y, e) ->
+                        test.verify(() -> {
+                            assertThat(e).isNull();
+                            for (int n = 0; n < unknown.size(); n++) {
+                                assertThat(drains.get(n).join()).containsExactly(event("m-" + unknown.get(n)));
+                            }
+                            for (int n = 0; n < known.size(); n++) {
+                                assertThat(drains.get(unknown.size() + n).join()).as("hits are not remembered")
+                                        .isEmpty();
+                            }
+                            test.completeNow();
+                        }));
+            }));
+        });
     }
 
     /**
