@@ -8,7 +8,11 @@ import io.replaylink.testing.PluginContexts;
 import io.replaylink.testing.RedisServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -227,17 +231,19 @@ class RedisReplayIndexTest {
      * its own: two MGETs in all (three without the wait).
      */
     @Test
-    void lookupsIssuedWhileABatchIsOutGoTogetherWhenItIsAnswered() throws Exception {
-        withOwnRedis((vertx, redis, i) -> {
+    @ExtendWith(VertxExtension.class)
+    void lookupsIssuedWhileABatchIsOutGoTogetherWhenItIsAnswered(Vertx vertx, VertxTestContext test) throws Exception {
+        withOwnRedis(test, Map.of(), (redis, i) -> {
             String a = trace();
             get(i.recordAndDrain(a, "r-a"));
             long before = RedisServers.calls(redis.port(), "mget");
-            List<CompletableFuture<Optional<String>>> lookups = whileRedisIsPaused(vertx, redis, () -> List.of(
+            whileRedisIsPaused(vertx, test, redis, () -> List.of(
                     i.lookupOrRemember(a, Optional.empty()).toCompletableFuture(),
                     later(vertx, 50, () -> i.lookupOrRemember(a, Optional.empty())),
-                    later(vertx, 100, () -> i.lookupOrRemember(trace(), Optional.empty()))));
-            assertThat(answers(lookups)).containsExactly(Optional.of("r-a"), Optional.of("r-a"), Optional.empty());
-            assertThat(RedisServers.calls(redis.port(), "mget") - before).isEqualTo(2);
+                    later(vertx, 100, () -> i.lookupOrRemember(trace(), Optional.empty()))), answers -> {
+                        assertThat(answers).containsExactly(Optional.of("r-a"), Optional.of("r-a"), Optional.empty());
+                        assertThat(RedisServers.calls(redis.port(), "mget") - before).isEqualTo(2);
+                    });
         });
     }
 
@@ -247,8 +253,9 @@ class RedisReplayIndexTest {
      * (three if the record went on its own).
      */
     @Test
-    void aRecordIssuedWhileABatchIsOutGoesWithTheNextOne() throws Exception {
-        withOwnRedis((vertx, redis, i) -> {
+    @ExtendWith(VertxExtension.class)
+    void aRecordIssuedWhileABatchIsOutGoesWithTheNextOne(Vertx vertx, VertxTestContext test) throws Exception {
+        withOwnRedis(test, Map.of(), (redis, i) -> {
             String b = trace();
             String early = trace();
             get(i.lookupOrRemember(b, Optional.of(event(early))));
@@ -256,14 +263,15 @@ class RedisReplayIndexTest {
             // lookup that shares its write
             get(i.recordAndDrain(trace(), "r-warm"));
             long before = i.writes();
-            List<CompletableFuture<?>> issued = whileRedisIsPaused(vertx, redis, () -> List.of(
+            whileRedisIsPaused(vertx, test, redis, () -> List.<CompletableFuture<?>>of(
                     i.lookupOrRemember(trace(), Optional.empty()).toCompletableFuture(),
                     later(vertx, 50, () -> i.recordAndDrain(b, "r-b")),
-                    later(vertx, 100, () -> i.lookupOrRemember(b, Optional.empty()))));
-            List<?> answers = answers(issued);
-            assertThat((List<?>) answers.get(1)).extracting(e -> ((PendingEvent) e).eventId()).containsExactly(early);
-            assertThat(answers.get(2)).isEqualTo(Optional.of("r-b"));
-            assertThat(i.writes() - before).isEqualTo(2);
+                    later(vertx, 100, () -> i.lookupOrRemember(b, Optional.empty()))), answers -> {
+                        assertThat((List<?>) answers.get(1)).extracting(e -> ((PendingEvent) e).eventId())
+                                .containsExactly(early);
+                        assertThat(answers.get(2)).isEqualTo(Optional.of("r-b"));
+                        assertThat(i.writes() - before).isEqualTo(2);
+                    });
         });
     }
 
@@ -271,31 +279,31 @@ class RedisReplayIndexTest {
      * Batches go at least {@code batch_interval_us} apart: with 80 ms, a lookup on an idle loop goes at once, and two
      * issued 5 and 10 ms after it wait for the interval and share one write; with none, each goes on its own.
      */
-    @Test
-    void batchesGoAtLeastTheIntervalApart() throws Exception {
-        for (long interval : new long[] {80_000, 0}) {
-            withOwnRedis(Map.of("batch_interval_us", interval), (vertx, redis, i) -> {
-                String t = trace();
-                get(i.recordAndDrain(t, "r-t"));
-                long before = i.writes();
-                long start = System.nanoTime();
-                List<CompletableFuture<?>> issued = onOneLoop(vertx, () -> List.of(
-                        later(vertx, 6, () -> i.lookupOrRemember(t, Optional.empty())),
-                        later(vertx, 11, () -> i.lookupOrRemember(t, Optional.empty())),
-                        later(vertx, 1, () -> i.lookupOrRemember(trace(), Optional.empty())).thenApply(r ->
-                                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))));
-                List<?> answers = answers(issued);
-                long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertThat(List.<Object>copyOf(answers.subList(0, 2)))
-                        .containsExactly(Optional.of("r-t"), Optional.of("r-t"));
-                assertThat(i.writes() - before).as("writes with an interval of %d us", interval)
-                        .isEqualTo(interval > 0 ? 2 : 3);
-                assertThat((Long) answers.get(2)).as("the first lookup went at once").isLessThan(60);
-                if (interval > 0) {
-                    assertThat(tookMs).as("the later two waited for the interval").isGreaterThanOrEqualTo(80);
-                }
-            });
-        }
+    @ParameterizedTest
+    @ValueSource(longs = {80_000, 0})
+    @ExtendWith(VertxExtension.class)
+    void batchesGoAtLeastTheIntervalApart(long interval, Vertx vertx, VertxTestContext test) throws Exception {
+        withOwnRedis(test, Map.of("batch_interval_us", interval), (redis, i) -> {
+            String t = trace();
+            get(i.recordAndDrain(t, "r-t"));
+            long before = i.writes();
+            long start = System.nanoTime();
+            onOneLoop(vertx, test, () -> List.<CompletableFuture<?>>of(
+                    later(vertx, 6, () -> i.lookupOrRemember(t, Optional.empty())),
+                    later(vertx, 11, () -> i.lookupOrRemember(t, Optional.empty())),
+                    later(vertx, 1, () -> i.lookupOrRemember(trace(), Optional.empty())).thenApply(r ->
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))), answers -> {
+                        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                        assertThat(List.<Object>copyOf(answers.subList(0, 2)))
+                                .containsExactly(Optional.of("r-t"), Optional.of("r-t"));
+                        assertThat(i.writes() - before).as("writes with an interval of %d us", interval)
+                                .isEqualTo(interval > 0 ? 2 : 3);
+                        assertThat((Long) answers.get(2)).as("the first lookup went at once").isLessThan(60);
+                        if (interval > 0) {
+                            assertThat(tookMs).as("the later two waited for the interval").isGreaterThanOrEqualTo(80);
+                        }
+                    });
+        });
     }
 
     /**
@@ -303,22 +311,25 @@ class RedisReplayIndexTest {
      * is only the fallback. A timer at the interval itself made the loop spin before every batch.
      */
     @Test
-    void aLookupAfterTheIntervalSendsWhatWaitedWithoutWaitingForTheIdleTimer() throws Exception {
-        withOwnRedis(Map.of("batch_interval_us", 100_000), (vertx, redis, i) -> {
+    @ExtendWith(VertxExtension.class)
+    void aLookupAfterTheIntervalSendsWhatWaitedWithoutWaitingForTheIdleTimer(Vertx vertx, VertxTestContext test)
+            throws Exception {
+        withOwnRedis(test, Map.of("batch_interval_us", 100_000), (redis, i) -> {
             String t = trace();
             get(i.recordAndDrain(t, "r-t"));
             long before = i.writes();
             long start = System.nanoTime();
             java.util.function.Function<CompletionStage<Optional<String>>, CompletionStage<Long>> arrival = answer ->
                     answer.thenApply(r -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-            List<CompletableFuture<Long>> issued = onOneLoop(vertx, () -> List.of(
+            onOneLoop(vertx, test, () -> List.of(
                     later(vertx, 1, () -> arrival.apply(i.lookupOrRemember(trace(), Optional.empty()))),
                     later(vertx, 6, () -> arrival.apply(i.lookupOrRemember(t, Optional.empty()))),
-                    later(vertx, 130, () -> arrival.apply(i.lookupOrRemember(t, Optional.empty())))));
-            List<Long> arrivedMs = answers(issued);
-            assertThat(i.writes() - before).as("the waiting lookup went with the one after the interval").isEqualTo(2);
-            assertThat(arrivedMs.get(1)).as("the waiting lookup's answer (ms)")
-                    .isGreaterThanOrEqualTo(130).isLessThan(190);
+                    later(vertx, 130, () -> arrival.apply(i.lookupOrRemember(t, Optional.empty())))), arrivedMs -> {
+                        assertThat(i.writes() - before).as("the waiting lookup went with the one after the interval")
+                                .isEqualTo(2);
+                        assertThat(arrivedMs.get(1)).as("the waiting lookup's answer (ms)")
+                                .isGreaterThanOrEqualTo(130).isLessThan(190);
+                    });
         });
     }
 
@@ -332,51 +343,69 @@ class RedisReplayIndexTest {
     }
 
     interface OwnRedisTest {
-        void run(io.vertx.core.Vertx vertx, RedisServers.RedisServer redis, RedisReplayIndex index) throws Exception;
+        void run(RedisServers.RedisServer redis, RedisReplayIndex index) throws Exception;
     }
 
-    /** A Redis server of the test's own (it pauses it) and an index on it that never answers from memory. */
-    static void withOwnRedis(OwnRedisTest test) throws Exception {
-        withOwnRedis(Map.of(), test);
+    /** What a test checks once every answer of what it issued is in; it runs off the event loop (it may ask Redis). */
+    interface Check<T> {
+        void check(List<T> answers) throws Exception;
     }
 
-    static void withOwnRedis(Map<String, Object> extra, OwnRedisTest test) throws Exception {
-        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    /**
+     * A Redis server of the test's own (it pauses it) and an index on it that never answers from memory; both are
+     * closed once the test context completes.
+     */
+    static void withOwnRedis(VertxTestContext test, Map<String, Object> extra, OwnRedisTest body) throws Exception {
         try (RedisServers.RedisServer redis = RedisServers.RedisServer.start()) {
             // known_replays_ms: 0, or a recorded trace would be answered from memory without any command
             Map<String, Object> config = new HashMap<>(extra);
             config.put("known_replays_ms", 0);
             RedisReplayIndex index = (RedisReplayIndex) create(redis.uri(), config);
             try {
-                test.run(vertx, redis, index);
+                body.run(redis, index);
+                assertThat(test.awaitCompletion(30, TimeUnit.SECONDS)).as("the test completed").isTrue();
             } finally {
                 index.close();
             }
-        } finally {
-            vertx.close().await();
         }
     }
 
-    /** Has Redis hold every command for 400 ms, then runs {@code issue} on an event loop of {@code vertx}. */
-    static <T> T whileRedisIsPaused(io.vertx.core.Vertx vertx, RedisServers.RedisServer redis,
-                                    java.util.function.Supplier<T> issue) throws Exception {
+    /** Has Redis hold every command for 400 ms, then issues on one event loop and checks as {@link #onOneLoop}. */
+    static <T> void whileRedisIsPaused(Vertx vertx, VertxTestContext test, RedisServers.RedisServer redis,
+                                       java.util.function.Supplier<List<? extends CompletableFuture<? extends T>>> issue,
+                                       Check<T> check) throws Exception {
         RedisServers.command(redis.port(), "CLIENT", "PAUSE", "400", "ALL");
-        return onOneLoop(vertx, issue);
+        onOneLoop(vertx, test, issue, check);
     }
 
     /**
      * Runs {@code issue} on one event loop of {@code vertx}, so that the lookups it issues (also those of its
-     * {@link #later} timers) share that loop's batch; a timer set off a loop may land on any loop.
+     * {@link #later} timers) share that loop's batch; a timer set off a loop may land on any loop. Once every answer
+     * is in, runs {@code check} on a worker and completes the test (or fails it with what failed).
      */
-    static <T> T onOneLoop(io.vertx.core.Vertx vertx, java.util.function.Supplier<T> issue) throws Exception {
-        CompletableFuture<T> issued = new CompletableFuture<>();
-        vertx.getOrCreateContext().runOnContext(v -> issued.complete(issue.get()));
-        return issued.get(10, TimeUnit.SECONDS);
+    @SuppressWarnings("unchecked")
+    static <T> void onOneLoop(Vertx vertx, VertxTestContext test,
+                              java.util.function.Supplier<List<? extends CompletableFuture<? extends T>>> issue,
+                              Check<T> check) {
+        vertx.getOrCreateContext().runOnContext(v -> {
+            List<? extends CompletableFuture<? extends T>> futures = issue.get();
+            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).whenComplete((x, error) -> {
+                if (error != null) {
+                    test.failNow(error);
+                    return;
+                }
+                vertx.executeBlocking(() -> {
+                    List<T> answers = new ArrayList<>();
+                    futures.forEach(f -> answers.add((T) f.join()));
+                    check.check(answers);
+                    return null;
+                }).onComplete(test.succeedingThenComplete());
+            });
+        });
     }
 
     /** Runs {@code call} on the caller's event loop {@code ms} later; its answer, as a future. */
-    static <T> CompletableFuture<T> later(io.vertx.core.Vertx vertx, long ms,
-                                          java.util.function.Supplier<CompletionStage<T>> call) {
+    static <T> CompletableFuture<T> later(Vertx vertx, long ms, java.util.function.Supplier<CompletionStage<T>> call) {
         CompletableFuture<T> answer = new CompletableFuture<>();
         vertx.setTimer(ms, t -> call.get().whenComplete((value, error) -> {
             if (error != null) {
@@ -386,14 +415,6 @@ class RedisReplayIndexTest {
             }
         }));
         return answer;
-    }
-
-    static <T> List<T> answers(List<? extends CompletableFuture<? extends T>> futures) throws Exception {
-        List<T> out = new ArrayList<>();
-        for (CompletableFuture<? extends T> f : futures) {
-            out.add(f.get(10, java.util.concurrent.TimeUnit.SECONDS));
-        }
-        return out;
     }
 
     @ParameterizedTest
