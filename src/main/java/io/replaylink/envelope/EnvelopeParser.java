@@ -164,6 +164,9 @@ public final class EnvelopeParser {
             consumed = (int) parser.currentLocation().getByteOffset();
         } catch (StreamConstraintsException e) {
             throw invalid(base, start, itemIndex, e.getOriginalMessage());
+        } catch (NumberFormatException | ArithmeticException e) {
+            // a number no Java type holds (1e9999999999): jackson throws this past its IOException
+            throw invalid(base, start, itemIndex, "number out of range");
         } catch (IOException e) {
             String message = e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe
                     ? jpe.getOriginalMessage() : e.getMessage();

@@ -34,15 +34,19 @@ final class BodyReader {
         Promise<ByteBuf> promise = Promise.promise();
         String declared = request.getHeader("Content-Length");
         if (declared != null) {
-            try {
-                long length = Long.parseLong(declared.trim());
-                if (length > maxBytes) {
-                    return Future.failedFuture(tooLarge(maxBytes));
-                }
-            } catch (NumberFormatException e) {
+            long length = AsciiNumbers.parse(declared.trim());
+            if (length < 0) {
                 return Future.failedFuture(new BodyRejected(
                         new IngestError.BadRequest("invalid Content-Length header", "content_length")));
             }
+            if (length > maxBytes) {
+                return Future.failedFuture(tooLarge(maxBytes));
+            }
+        }
+        // 100 Continue only now: the request's project, key and declared size passed (the server does not send it
+        // by itself, or a client would send a body that is then refused)
+        if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+            request.response().writeContinue();
         }
         CompositeByteBuf body = Unpooled.compositeBuffer(Integer.MAX_VALUE);
         long[] received = {0};
@@ -66,7 +70,11 @@ final class BodyReader {
             body.addComponent(true, ((BufferInternal) chunk).getByteBuf());
         });
         request.exceptionHandler(e -> {
-            if (promise.tryFail(e)) {
+            // a body the HTTP decoder cannot read (a malformed chunk size, say) is the request's fault: a 400, answered
+            // at once, before the server closes the connection; a connection closed by the client is not answered
+            Throwable failure = e instanceof io.vertx.core.http.HttpClosedException ? e
+                    : new BodyRejected(new IngestError.BadRequest("malformed request body: " + e.getMessage(), "body"));
+            if (promise.tryFail(failure)) {
                 body.release();
             }
         });

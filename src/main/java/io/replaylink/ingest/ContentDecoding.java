@@ -13,7 +13,6 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
 
@@ -117,7 +116,7 @@ final class ContentDecoding {
 
     private static InputStream open(Encoding encoding, InputStream in) throws IOException {
         return switch (encoding) {
-            case GZIP -> new GZIPInputStream(in, CHUNK);
+            case GZIP -> new GzipMembers(in, CHUNK);
             case DEFLATE -> {
                 in.mark(2);
                 int cmf = in.read();

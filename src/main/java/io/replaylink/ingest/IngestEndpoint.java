@@ -360,13 +360,9 @@ final class IngestEndpoint {
     }
 
     private static long parseProjectId(String segment) throws Refusal {
-        try {
-            long id = Long.parseLong(segment);
-            if (id > 0) {
-                return id;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
+        long id = AsciiNumbers.parse(segment);
+        if (id > 0) {
+            return id;
         }
         throw new Refusal(new IngestError.BadRequest("bad project path parameter", "project"));
     }

@@ -55,7 +55,7 @@ public final class IngestServer {
                 .setDecompressionSupported(false)
                 .setCompressionSupported(false)
                 .setIdleTimeout(75).setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setHandle100ContinueAutomatically(true)
+                .setHandle100ContinueAutomatically(false)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(64 * 1024);
         // listening from the context puts every connection on its event loop

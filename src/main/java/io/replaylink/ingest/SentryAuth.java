@@ -124,8 +124,12 @@ record SentryAuth(String publicKey, int version, String client) {
             String key = userInfo.contains(":") ? userInfo.substring(0, userInfo.indexOf(':')) : userInfo;
             String trimmed = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
             String projectId = trimmed.substring(trimmed.lastIndexOf('/') + 1);
-            return new Dsn(checkKey(key), Long.parseLong(projectId));
-        } catch (URISyntaxException | NumberFormatException e) {
+            long id = AsciiNumbers.parse(projectId);
+            if (id <= 0) {
+                throw new AuthException(401, "bad envelope authentication header: invalid dsn");
+            }
+            return new Dsn(checkKey(key), id);
+        } catch (URISyntaxException e) {
             throw new AuthException(401, "bad envelope authentication header: invalid dsn");
         }
     }
@@ -147,7 +151,9 @@ record SentryAuth(String publicKey, int version, String client) {
         if (dot >= 0) {
             k = k.substring(0, dot);
         }
-        if (k.length() != 32 || !k.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+        // ASCII hex only: Character.digit would take other scripts' digits (U+0661 ...) as hex
+        if (k.length() != 32 || !k.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
+                || c >= 'A' && c <= 'F')) {
             throw new AuthException(400, "bad sentry DSN public key");
         }
         return k.toLowerCase(Locale.ROOT);
@@ -158,16 +164,14 @@ record SentryAuth(String publicKey, int version, String client) {
             return PROTOCOL_VERSION;
         }
         String major = version.contains(".") ? version.substring(0, version.indexOf('.')) : version;
-        int v;
-        try {
-            v = Integer.parseInt(major.trim());
-        } catch (NumberFormatException e) {
+        long v = AsciiNumbers.parse(major.trim());
+        if (v < 0) {
             throw new AuthException(401, "bad x-sentry-auth header: invalid value for version");
         }
         if (v > PROTOCOL_VERSION) {
             throw new AuthException(400, "unsupported protocol version (" + v + ")");
         }
-        return v;
+        return (int) v;
     }
 
     /** An authentication failure with its HTTP status (400 or 401). */

@@ -1,0 +1,174 @@
+package io.replaylink.ingest;
+
+import io.replaylink.testing.CapturingUpstream;
+import io.replaylink.testing.TestSidecar;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
+
+import static io.replaylink.testing.TestSidecar.KEY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Hostile or broken requests get a clear 4xx with a reason, never a 5xx (SDKs retry those for ever), over real HTTP:
+ * numbers no Java type holds, gzip bodies of thousands of members, keys and ids in other scripts' digits, malformed
+ * chunk sizes (a rejected body, not an internal error), and {@code Expect: 100-continue} for a request that is then
+ * refused.
+ */
+class HostileInputTest {
+    static CapturingUpstream upstream;
+    static TestSidecar sidecar;
+
+    @BeforeAll
+    static void start() {
+        upstream = CapturingUpstream.start();
+        sidecar = TestSidecar.start(TestSidecar.httpConfig(upstream.url(), """
+                limits: {max_request_size: 1MiB}
+                """));
+    }
+
+    @AfterAll
+    static void stop() {
+        sidecar.close();
+        upstream.close();
+    }
+
+    HttpResponse<String> post(byte[] body, String... headers) throws Exception {
+        return sidecar.post("/api/1/envelope/?sentry_key=" + KEY, body, headers);
+    }
+
+    @Test
+    void aNumberNoTypeHoldsIsA400() throws Exception {
+        HttpResponse<String> header = post("{\"x\":1e9999999999}\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(header.statusCode()).isEqualTo(400);
+        assertThat(header.body()).contains("invalid envelope header").contains("number out of range");
+        HttpResponse<String> item = post("{}\n{\"type\":\"event\",\"length\":1e9999999999}\n{}\n"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(item.statusCode()).isEqualTo(400);
+        assertThat(item.body()).contains("invalid item header");
+    }
+
+    @Test
+    void aGzipBodyOfTenThousandEmptyMembersIsReadWithoutRecursion() throws Exception {
+        ByteArrayOutputStream members = new ByteArrayOutputStream();
+        for (int i = 0; i < 10_000; i++) {
+            members.write(gzip(new byte[0]));
+        }
+        HttpResponse<String> empty = post(members.toByteArray(), "Content-Encoding", "gzip");
+        assertThat(empty.statusCode()).as(empty.body()).isEqualTo(400);
+        assertThat(empty.body()).doesNotContain("internal");
+
+        String envelope = "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\"}\n{\"a\":1}\n";
+        byte[] bytes = envelope.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream split = new ByteArrayOutputStream();
+        split.write(gzip(java.util.Arrays.copyOfRange(bytes, 0, 20)));
+        split.write(gzip(new byte[0]));
+        split.write(gzip(java.util.Arrays.copyOfRange(bytes, 20, bytes.length)));
+        HttpResponse<String> ok = post(split.toByteArray(), "Content-Encoding", "gzip");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(new String(upstream.take(5).body(), StandardCharsets.UTF_8)).isEqualTo(envelope);
+
+        split.write("garbage".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> trailing = post(split.toByteArray(), "Content-Encoding", "gzip");
+        assertThat(trailing.statusCode()).isEqualTo(400);
+        assertThat(trailing.body()).contains("invalid gzip body").contains("trailing data");
+    }
+
+    @Test
+    void keysAndIdsTakeAsciiDigitsOnly() throws Exception {
+        String arabicIndicOnes = "\u0661".repeat(32);
+        String key = raw(("POST /api/1/envelope/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n"
+                + "X-Sentry-Auth: Sentry sentry_key=" + arabicIndicOnes + "\r\n\r\n{}\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(key).startsWith("HTTP/1.1 400").contains("bad sentry DSN public key");
+        HttpResponse<String> project = sidecar.post("/api/%D9%A1/envelope/?sentry_key=" + KEY,
+                "{}\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(project.statusCode()).isEqualTo(400);
+        assertThat(project.body()).contains("bad project path parameter");
+    }
+
+    /**
+     * A malformed chunk size is the request's fault, counted as a rejected body, never an internal error. (Vert.x
+     * closes the connection on the decoding failure before an answer can be written: the client sees the connection
+     * close, not a 400.)
+     */
+    @Test
+    void malformedChunkSizesAreRejectedBodiesNotInternalErrors() throws Exception {
+        for (String size : new String[] {"zz", "-1", "ffffffffffffffff"}) {
+            raw("POST /api/1/envelope/?sentry_key=" + KEY + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n3\r\n{}\n\r\n" + size + "\r\nabc\r\n0\r\n\r\n");
+        }
+        String metrics = sidecar.get("/metrics").body();
+        assertThat(metrics).contains("replaylink_requests_total{endpoint=\"envelope\",outcome=\"rejected\",reason=\"body\"} 3.0");
+        assertThat(metrics).doesNotContain("reason=\"internal\"");
+        assertThat(sidecar.get("/api/relay/healthcheck/live/").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void expectContinueIsAnsweredOnlyAfterTheProjectKeyAndDeclaredSizePass() throws Exception {
+        String forbidden = raw("POST /api/7/envelope/?sentry_key=" + KEY + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+        assertThat(forbidden).startsWith("HTTP/1.1 403").doesNotContain("100 Continue");
+        String tooLarge = raw("POST /api/1/envelope/?sentry_key=" + KEY + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Length: 10000000000\r\nExpect: 100-continue\r\n\r\n");
+        assertThat(tooLarge).startsWith("HTTP/1.1 413").doesNotContain("100 Continue");
+        try (Socket s = new Socket("127.0.0.1", sidecar.port())) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /api/1/envelope/?sentry_key=" + KEY + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Length: 3\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String first = readSome(s.getInputStream());
+            assertThat(first).startsWith("HTTP/1.1 100 Continue");
+            out.write("{}\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String rest = first.contains("HTTP/1.1 200") ? first : readSome(s.getInputStream());
+            assertThat(rest).contains("HTTP/1.1 200");
+        }
+    }
+
+    static byte[] gzip(byte[] data) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    /** Sends raw bytes on a new connection; answers all that comes back until the server closes or 3 s pass. */
+    String raw(String request) throws Exception {
+        return raw(request.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    String raw(byte[] request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", sidecar.port())) {
+            s.setSoTimeout(3000);
+            s.getOutputStream().write(request);
+            s.getOutputStream().flush();
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            try {
+                int n;
+                while ((n = s.getInputStream().read(buf)) > 0) {
+                    answer.write(buf, 0, n);
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // the server kept the connection open: what came is the answer
+            }
+            return answer.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    static String readSome(InputStream in) throws Exception {
+        byte[] buf = new byte[4096];
+        int n = in.read(buf);
+        return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.ISO_8859_1);
+    }
+}
