@@ -73,7 +73,9 @@ public final class ConfigLoader {
                 s.number("shutdown_timeout_ms", 10_000, 0, 600_000),
                 s.size("max_inflight_body_bytes", 512 * MIB),
                 s.number("processor_timeout_ms", 5_000, 1, 600_000),
-                s.number("sink_timeout_ms", 30_000, 1, 600_000));
+                s.number("sink_timeout_ms", 30_000, 1, 600_000),
+                s.integer("max_connections", 4096, 1, 1_000_000),
+                s.number("body_timeout_ms", 30_000, 1, 600_000));
         s.rejectUnknownKeys();
         return server;
     }

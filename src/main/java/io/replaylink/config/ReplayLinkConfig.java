@@ -26,9 +26,11 @@ public record ReplayLinkConfig(
      * @param maxInflightBodyBytes request bodies (decompressed) held at once; beyond it new requests get 503
      * @param processorTimeoutMs   longest a processor may take for one envelope
      * @param sinkTimeoutMs        longest the endpoint waits for the sinks to take an envelope; then 503
+     * @param maxConnections       connections open at once; a new one beyond is closed at once
+     * @param bodyTimeoutMs        longest a request body may take to arrive; then 408 and the connection closes
      */
     public record Server(String host, int port, long shutdownTimeoutMs, long maxInflightBodyBytes,
-                         long processorTimeoutMs, long sinkTimeoutMs) {
+                         long processorTimeoutMs, long sinkTimeoutMs, int maxConnections, long bodyTimeoutMs) {
     }
 
     /**

@@ -30,7 +30,8 @@ final class BodyReader {
         }
     }
 
-    static Future<ByteBuf> read(HttpServerRequest request, long maxBytes, InflightBudget.Reservation budget) {
+    static Future<ByteBuf> read(HttpServerRequest request, long maxBytes, InflightBudget.Reservation budget,
+                                long timeoutMs, io.vertx.core.Vertx vertx) {
         Promise<ByteBuf> promise = Promise.promise();
         String declared = request.getHeader("Content-Length");
         if (declared != null) {
@@ -50,6 +51,15 @@ final class BodyReader {
         }
         CompositeByteBuf body = Unpooled.compositeBuffer(Integer.MAX_VALUE);
         long[] received = {0};
+        // a body that trickles in (a byte a second keeps a connection from being idle) is cut off: 408, and the
+        // connection closes with the answer
+        long timer = vertx.setTimer(timeoutMs, t -> {
+            if (promise.tryFail(new BodyRejected(new IngestError.Timeout(
+                    "request body not received within " + timeoutMs + " ms")))) {
+                body.release();
+            }
+        });
+        promise.future().onComplete(ar -> vertx.cancelTimer(timer));
         request.handler((Buffer chunk) -> {
             if (promise.future().isComplete()) {
                 return;

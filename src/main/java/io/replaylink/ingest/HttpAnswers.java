@@ -25,6 +25,8 @@ final class HttpAnswers {
             return 403;
         } else if (error instanceof IngestError.TooLarge) {
             return 413;
+        } else if (error instanceof IngestError.Timeout) {
+            return 408;
         } else if (error instanceof IngestError.UnsupportedEncoding) {
             return 415;
         } else if (error instanceof IngestError.RateLimited) {

@@ -118,7 +118,7 @@ final class IngestEndpoint {
                 return;
             }
             long limit = config.limits().maxRequestSize();
-            BodyReader.read(http, limit, reservation)
+            BodyReader.read(http, limit, reservation, config.server().bodyTimeoutMs(), vertx)
                     .compose(raw -> decode(raw, encoding))
                     .compose(body -> parse(body))
                     .compose(parsed -> authorize(parsed, auth, project, projectId))

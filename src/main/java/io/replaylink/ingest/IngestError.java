@@ -40,6 +40,13 @@ public sealed interface IngestError {
     record Forbidden(String detail, String reason) implements IngestError {
     }
 
+    /** 408: the request body did not arrive in time. */
+    record Timeout(String detail) implements IngestError {
+        public String reason() {
+            return "body_timeout";
+        }
+    }
+
     /** 413: the body broke a size limit. */
     record TooLarge(String detail, String reason) implements IngestError {
     }

@@ -36,6 +36,8 @@ public final class IngestServer {
     private final IngestEndpoint endpoint;
     private volatile HttpServer server;
     private volatile boolean draining;
+    /** Connections open now (every connection is on the ingest loop, but closes may be reported elsewhere). */
+    private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
 
     public IngestServer(Vertx vertx, Context context, ReplayLinkConfig config, EnvelopeParser parser,
                         ProcessorChain processors, Delivery delivery, Metrics metrics) {
@@ -61,10 +63,24 @@ public final class IngestServer {
         // listening from the context puts every connection on its event loop
         Promise<Integer> port = Promise.promise();
         context.runOnContext(v -> {
-            server = vertx.createHttpServer(options).requestHandler(this::route);
+            server = vertx.createHttpServer(options).requestHandler(this::route).connectionHandler(this::admit);
             server.listen().map(HttpServer::actualPort).onComplete(port);
         });
         return port.future();
+    }
+
+    /**
+     * Bounds open connections ({@code server.max_connections}): one beyond the bound is closed at once, counted, so
+     * that idle or slow clients cannot take every file descriptor from the ones being served.
+     */
+    private void admit(io.vertx.core.http.HttpConnection connection) {
+        if (connections.incrementAndGet() > config.server().maxConnections()) {
+            connections.decrementAndGet();
+            metrics.connectionRejected();
+            connection.close();
+            return;
+        }
+        connection.closeHandler(v -> connections.decrementAndGet());
     }
 
     /** Stops taking requests, lets in-flight ones finish within the timeout. */

@@ -26,6 +26,8 @@ import java.io.UncheckedIOException;
  *   <li>{@code replaylink_request_duration_seconds{endpoint}}: from the request's arrival to its answer.</li>
  *   <li>{@code replaylink_inflight_body_bytes}: request bodies held in memory now (bounded by
  *       {@code server.max_inflight_body_bytes}).</li>
+ *   <li>{@code replaylink_connections_rejected_total}: connections closed at once because {@code
+ *       server.max_connections} were open.</li>
  *   <li>{@code replaylink_processor_failures_total{processor}}: processor calls that failed or timed out.</li>
  *   <li>{@code replaylink_sink_sends_total{sink,outcome}}, {@code replaylink_sink_duration_seconds{sink}},
  *       {@code replaylink_sink_retries_total{sink}}, {@code replaylink_sink_inflight{sink}}: per sink.</li>
@@ -116,6 +118,13 @@ public final class Metrics {
     private final Counter lateLinks = Counter.builder().name("replaylink_late_links_total")
             .help("Late links (the replay came after the event) by form: event_link, held, error_ids")
             .labelNames("form").register(registry);
+
+    private final Counter connectionsRejected = Counter.builder().name("replaylink_connections_rejected_total")
+            .help("Connections closed at once because server.max_connections were open").register(registry);
+
+    public void connectionRejected() {
+        connectionsRejected.inc();
+    }
 
     public void lateLinks(String form, int count) {
         lateLinks.labelValues(form).inc(count);

@@ -134,6 +134,73 @@ class HostileInputTest {
         }
     }
 
+    /** A body sent a byte at a time, slower than server.body_timeout_ms allows, is cut off with 408. */
+    @Test
+    void aTricklingBodyIsCutOffWith408() throws Exception {
+        try (TestSidecar slow = TestSidecar.start("""
+                server: {port: 0, body_timeout_ms: 300}
+                projects: [{id: 1, public_keys: []}]
+                sinks: [{name: http, config: {url: "%s"}}]
+                """.formatted(upstream.url()));
+             Socket s = new Socket("127.0.0.1", slow.port())) {
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /api/1/envelope/?sentry_key=" + KEY + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Length: 100\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long started = System.nanoTime();
+            String answer = readSome(s.getInputStream());
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("request body not received within 300 ms");
+            assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(3000);
+        }
+    }
+
+    /** Connections beyond server.max_connections are closed at once; the ones open keep being served. */
+    @Test
+    void connectionsBeyondTheBoundAreClosedAtOnce() throws Exception {
+        try (TestSidecar bounded = TestSidecar.start("""
+                server: {port: 0, max_connections: 3}
+                projects: [{id: 1, public_keys: []}]
+                sinks: [{name: http, config: {url: "%s"}}]
+                """.formatted(upstream.url()))) {
+            java.util.List<Socket> idle = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    Socket s = new Socket("127.0.0.1", bounded.port());
+                    s.getOutputStream().write("GET /api/relay/healthcheck/live/ HTTP/1.1\r\nHost: x\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    s.setSoTimeout(3000);
+                    assertThat(readSome(s.getInputStream())).as("connection " + i).startsWith("HTTP/1.1 200");
+                    idle.add(s);
+                }
+                try (Socket extra = new Socket("127.0.0.1", bounded.port())) {
+                    extra.setSoTimeout(3000);
+                    extra.getOutputStream().write("GET /api/relay/healthcheck/live/ HTTP/1.1\r\nHost: x\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    assertThat(extra.getInputStream().read()).as("closed at once, no answer").isEqualTo(-1);
+                }
+                Socket first = idle.get(0);
+                first.getOutputStream().write("GET /api/relay/healthcheck/live/ HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                assertThat(readSome(first.getInputStream())).as("an open connection is still served")
+                        .startsWith("HTTP/1.1 200");
+            } finally {
+                for (Socket s : idle) {
+                    s.close();
+                }
+            }
+            String metrics = "";
+            for (int attempt = 0; attempt < 50 && !metrics.contains("replaylink_connections_rejected_total"); attempt++) {
+                try {
+                    metrics = bounded.get("/metrics").body();
+                } catch (java.io.IOException e) {
+                    Thread.sleep(20); // the closed connections' count may lag a moment behind
+                }
+            }
+            assertThat(metrics).contains("replaylink_connections_rejected_total 1.0");
+        }
+    }
+
     static byte[] gzip(byte[] data) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
