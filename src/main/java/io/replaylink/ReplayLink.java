@@ -72,7 +72,7 @@ public final class ReplayLink {
         processorServices.put(SideOutputs.class, new DeliveryOutputs(delivery, forwarder, ingestLoop.context()));
         PluginLoader loader = new PluginLoader(ReplayLink.class.getClassLoader(), env, processorServices);
         this.processors = new ProcessorChain(loader.processors(config.processors()),
-                config.server().processorTimeoutMs(), metrics);
+                config.server().processorTimeoutMs(), metrics, config.limits().envelope());
         this.server = new IngestServer(vertx, ingestLoop.context(), config, parser, processors, delivery, metrics);
     }
 

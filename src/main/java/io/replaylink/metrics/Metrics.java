@@ -26,6 +26,8 @@ import java.io.UncheckedIOException;
  *   <li>{@code replaylink_request_duration_seconds{endpoint}}: from the request's arrival to its answer.</li>
  *   <li>{@code replaylink_inflight_body_bytes}: request bodies held in memory now (bounded by
  *       {@code server.max_inflight_body_bytes}).</li>
+ *   <li>{@code replaylink_enrichments_refused_total{reason}}: payload changes the host refused ({@code
+ *       over_size_limit}: the item would have left its type's size limit); the item went on as it came.</li>
  *   <li>{@code replaylink_connections_rejected_total}: connections closed at once because {@code
  *       server.max_connections} were open.</li>
  *   <li>{@code replaylink_processor_failures_total{processor}}: processor calls that failed or timed out.</li>
@@ -121,6 +123,14 @@ public final class Metrics {
 
     private final Counter connectionsRejected = Counter.builder().name("replaylink_connections_rejected_total")
             .help("Connections closed at once because server.max_connections were open").register(registry);
+
+    private final Counter enrichmentsRefused = Counter.builder().name("replaylink_enrichments_refused_total")
+            .help("Payload changes refused (over_size_limit: the item would leave its type's size limit)")
+            .labelNames("reason").register(registry);
+
+    public void enrichmentRefused(String reason) {
+        enrichmentsRefused.labelValues(reason).inc();
+    }
 
     public void connectionRejected() {
         connectionsRejected.inc();

@@ -35,7 +35,10 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
     private EnvelopeHeader header;
     private boolean finished;
 
-    ProcessedEnvelopeView(Envelope original, ProcessingRequest request) {
+    private final io.replaylink.envelope.EnvelopeLimits limits;
+
+    ProcessedEnvelopeView(Envelope original, ProcessingRequest request, io.replaylink.envelope.EnvelopeLimits limits) {
+        this.limits = limits;
         this.original = original;
         this.request = request;
         this.header = original.header();
@@ -181,6 +184,11 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
 
         private void replacePayload(byte[] payload) {
             checkOpen();
+            long limit = limits.maxItemSize(current.type());
+            if (payload.length > limit) {
+                throw new IllegalArgumentException("a " + type() + " payload of " + payload.length
+                        + " bytes is over its limit of " + limit + " bytes; the item stays as it was");
+            }
             current.payload().release();
             ItemHeader h = current.header().raw() == null ? current.header()
                     : current.header().with("length", (long) payload.length);

@@ -27,7 +27,12 @@ public final class ProcessorChain {
     private final long timeoutMs;
     private final Metrics metrics;
 
-    public ProcessorChain(List<NamedPlugin<EnvelopeProcessor>> processors, long timeoutMs, Metrics metrics) {
+    private final io.replaylink.envelope.EnvelopeLimits limits;
+
+    /** {@code limits}: the per-item size limits a processor's new payload must keep too. */
+    public ProcessorChain(List<NamedPlugin<EnvelopeProcessor>> processors, long timeoutMs, Metrics metrics,
+                          io.replaylink.envelope.EnvelopeLimits limits) {
+        this.limits = limits;
         this.processors = List.copyOf(processors);
         this.timeoutMs = timeoutMs;
         this.metrics = metrics;
@@ -71,7 +76,7 @@ public final class ProcessorChain {
         if (processors.isEmpty()) {
             return Future.succeededFuture(new Outcome(envelope, null, List.of(), List.of()));
         }
-        ProcessedEnvelopeView view = new ProcessedEnvelopeView(envelope, request);
+        ProcessedEnvelopeView view = new ProcessedEnvelopeView(envelope, request, limits);
         Future<ProcessResult.Reject> chain = Future.succeededFuture(null);
         for (NamedPlugin<EnvelopeProcessor> p : processors) {
             chain = chain.compose(rejected -> rejected != null ? Future.succeededFuture(rejected) : step(p, view, context));

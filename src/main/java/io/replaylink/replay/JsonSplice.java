@@ -28,13 +28,16 @@ public final class JsonSplice {
      */
     public static byte[] ensureField(byte[] json, int offset, int length, List<String> path, String field,
                                      String rawValue) {
+        if (!startsAnObject(json, offset, length)) {
+            return null;
+        }
         try (JsonParser p = JSON.createParser(json, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
             Edit edit = inObject(p, path, 0, field, rawValue);
             return edit == null ? null : apply(json, offset, length, edit);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }
@@ -45,6 +48,9 @@ public final class JsonSplice {
      * added or the document is not a JSON object. The strings must need no JSON escaping (ids).
      */
     public static byte[] appendStrings(byte[] json, int offset, int length, String field, List<String> strings) {
+        if (!startsAnObject(json, offset, length)) {
+            return null;
+        }
         try (JsonParser p = JSON.createParser(json, offset, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
@@ -97,7 +103,7 @@ public final class JsonSplice {
                 edit = new Edit(objectStart, 0, empty ? member : member + ",");
             }
             return apply(json, offset, length, edit);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return null;
         }
     }
@@ -115,6 +121,23 @@ public final class JsonSplice {
             s.append('"').append(v).append('"');
         }
         return s.toString();
+    }
+
+    /**
+     * Whether the document starts (after JSON whitespace) with {@code {} as a byte: UTF-8, whose byte offsets are
+     * the splice's. UTF-16 and UTF-32 (which jackson would detect) and a byte-order mark are left alone.
+     */
+    private static boolean startsAnObject(byte[] json, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            byte b = json[i];
+            if (b == '{') {
+                return true;
+            }
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return false;
+            }
+        }
+        return false;
     }
 
     private static byte[] apply(byte[] json, int offset, int length, Edit edit) {
@@ -138,6 +161,10 @@ public final class JsonSplice {
         int objectStart = (int) p.currentLocation().getByteOffset();
         boolean empty = true;
         String wanted = depth < path.size() ? path.get(depth) : field;
+        boolean matched = false;
+        Edit found = null;
+        // the whole object is read: with a key given twice, the last one is the one parsers keep (serde, Python's
+        // json), so the edit goes there
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             empty = false;
             String name = p.currentName();
@@ -146,20 +173,26 @@ public final class JsonSplice {
                 p.skipChildren();
                 continue;
             }
+            matched = true;
             if (depth == path.size()) {
-                return null;
+                p.skipChildren();
+                found = null;
+            } else if (value == JsonToken.START_OBJECT) {
+                found = inObject(p, path, depth + 1, field, rawValue);
+            } else {
+                int valueStart = (int) p.currentTokenLocation().getByteOffset();
+                p.skipChildren();
+                p.finishToken();
+                int valueEnd = (int) p.currentLocation().getByteOffset();
+                found = new Edit(valueStart, valueEnd - valueStart,
+                        "{" + nested(path, depth + 1, field, rawValue) + "}");
             }
-            if (value == JsonToken.START_OBJECT) {
-                return inObject(p, path, depth + 1, field, rawValue);
-            }
-            int valueStart = (int) p.currentTokenLocation().getByteOffset();
-            p.skipChildren();
-            p.finishToken();
-            int valueEnd = (int) p.currentLocation().getByteOffset();
-            return new Edit(valueStart, valueEnd - valueStart, "{" + nested(path, depth + 1, field, rawValue) + "}");
         }
         if (p.currentToken() != JsonToken.END_OBJECT) {
             throw new IOException("not a complete JSON object");
+        }
+        if (matched) {
+            return found;
         }
         String member = nested(path, depth, field, rawValue);
         return new Edit(objectStart, 0, empty ? member : member + ",");

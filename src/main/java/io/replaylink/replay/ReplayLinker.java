@@ -307,7 +307,12 @@ public final class ReplayLinker implements EnvelopeProcessor {
             payload.duplicate().get(bytes);
             byte[] spliced = JsonSplice.appendStrings(bytes, 0, bytes.length, "error_ids", ids);
             if (spliced != null) {
-                c.item.setPayload(spliced);
+                try {
+                    c.item.setPayload(spliced);
+                } catch (IllegalArgumentException overLimit) {
+                    metrics.enrichmentRefused("over_size_limit");
+                    continue; // the held links wait for the next segment
+                }
             }
             metrics.lateLinks("error_ids", ids.size());
             envelope.beforeAnswer(accepted -> accepted ? index.acknowledgeLateLinks(c.replayId, ids)
@@ -385,7 +390,12 @@ public final class ReplayLinker implements EnvelopeProcessor {
                 ByteBuffer payload = l.item.payload();
                 byte[] spliced = splice(payload, l.replayId);
                 if (spliced != null) {
-                    l.item.setPayload(spliced);
+                    try {
+                        l.item.setPayload(spliced);
+                    } catch (IllegalArgumentException overLimit) {
+                        // an event just under max_event_size: it goes on as it came (the DSC may still carry it)
+                        metrics.enrichmentRefused("over_size_limit");
+                    }
                 }
             }
             String path = "tag".equals(l.path) ? "context" : l.path;

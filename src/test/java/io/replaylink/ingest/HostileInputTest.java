@@ -201,6 +201,38 @@ class HostileInputTest {
         }
     }
 
+    /** An event just under max_event_size is not enriched over it: it goes on as it came, counted. */
+    @Test
+    void enrichmentNeverTakesAnEventOverItsSizeLimit() throws Exception {
+        try (TestSidecar small = TestSidecar.start("""
+                server: {port: 0}
+                projects: [{id: 1, public_keys: []}]
+                limits: {max_event_size: 2000}
+                index: {name: memory}
+                processors: [replay-linker]
+                sinks: [{name: http, config: {url: "%s"}}]
+                """.formatted(upstream.url()))) {
+            String trace = io.replaylink.testing.Envelopes.id();
+            String replay = io.replaylink.testing.Envelopes.id();
+            assertThat(small.post("/api/1/envelope/?sentry_key=" + KEY,
+                    io.replaylink.testing.Envelopes.replayEvent(replay, trace)).statusCode()).isEqualTo(200);
+            String padding = "x".repeat(1700);
+            String event = "{\"event_id\":\"" + io.replaylink.testing.Envelopes.id() + "\",\"platform\":\"java\","
+                    + "\"level\":\"error\",\"contexts\":{\"trace\":{\"trace_id\":\"" + trace + "\"}},\"extra\":{\"p\":\""
+                    + padding + "\"}}";
+            event = event + " ".repeat(2000 - event.length() - 1);
+            String envelope = "{}\n{\"type\":\"event\",\"length\":" + event.length() + "}\n" + event + "\n";
+            upstream.drain();
+            HttpResponse<String> r = small.post("/api/1/envelope/?sentry_key=" + KEY,
+                    envelope.getBytes(StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            String forwarded = new String(upstream.take(5).body(), StandardCharsets.UTF_8);
+            assertThat(forwarded).isEqualTo(envelope);
+            assertThat(small.get("/metrics").body())
+                    .contains("replaylink_enrichments_refused_total{reason=\"over_size_limit\"} 1.0");
+        }
+    }
+
     static byte[] gzip(byte[] data) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {

@@ -118,4 +118,25 @@ class JsonSpliceTest {
         assertThat(append("[1]", "a")).isNull();
         assertThat(append("{\"error_ids\":[\"a\"", "b")).isNull();
     }
+
+    @Test
+    void aKeyGivenTwiceGetsTheFieldInItsLastOccurrenceAsLastWinsParsersReadIt() {
+        assertThat(splice("{\"contexts\":{\"a\":1},\"x\":2,\"contexts\":{\"b\":2}}"))
+                .isEqualTo("{\"contexts\":{\"a\":1},\"x\":2,\"contexts\":{\"replay\":{\"replay_id\":" + R
+                        + "},\"b\":2}}");
+        assertThat(splice("{\"contexts\":{\"replay\":{\"replay_id\":\"x\"}},\"contexts\":{}}"))
+                .as("the first has it, the last (the one kept) not")
+                .isEqualTo("{\"contexts\":{\"replay\":{\"replay_id\":\"x\"}},\"contexts\":{\"replay\":"
+                        + "{\"replay_id\":" + R + "}}}");
+        assertThat(splice("{\"contexts\":{},\"contexts\":{\"replay\":{\"replay_id\":\"x\"}}}")).isNull();
+    }
+
+    @Test
+    void payloadsThatAreNotUtf8AreLeftAlone() {
+        byte[] utf16 = "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_16);
+        assertThat(JsonSplice.ensureField(utf16, 0, utf16.length, PATH, "replay_id", R)).isNull();
+        byte[] utf16le = "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+        assertThat(JsonSplice.ensureField(utf16le, 0, utf16le.length, PATH, "replay_id", R)).isNull();
+        assertThat(JsonSplice.appendStrings(utf16le, 0, utf16le.length, "error_ids", List.of("a"))).isNull();
+    }
 }

@@ -22,7 +22,10 @@ public interface ProcessedItem {
     /** A read-only view of the payload; valid only during the call that obtained it. */
     ByteBuffer payload();
 
-    /** Replaces the payload; the host writes the new {@code length}. */
+    /**
+     * Replaces the payload; the host writes the new {@code length}. A payload over the item type's size limit (e.g.
+     * {@code max_event_size}) is refused with {@link IllegalArgumentException}, and the item stays as it was.
+     */
     void setPayload(byte[] payload);
 
     /** Removes the item from the envelope; {@code reason} is counted in metrics. */
