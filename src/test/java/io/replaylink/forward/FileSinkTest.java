@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class FileSinkTest {
     static final byte[] ENVELOPE = ("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n"
-            + "{\"type\":\"event\",\"length\":17}\n{\"message\":\"hi\"}\n\n"
+            + "{\"type\":\"event\",\"length\":16}\n{\"message\":\"hi\"}\n"
             + "{\"type\":\"attachment\",\"length\":3}\n\u0000\u0001\u0002\n").getBytes(StandardCharsets.ISO_8859_1);
 
     static String config(Path dir, long maxFileSize, int maxFiles) {
@@ -53,6 +53,28 @@ class FileSinkTest {
         assertThat(Base64.getDecoder().decode((String) items.get(1).get("payload_base64")))
                 .containsExactly(0, 1, 2);
         assertThat((Map<String, Object>) items.get(1).get("header")).containsEntry("type", "attachment");
+    }
+
+    /** A JSON payload with a line break goes as base64, byte for byte: its length still counts what is written. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aPayloadWithLineBreaksIsKeptByteForByte(@TempDir Path dir) throws Exception {
+        String payload = "{\"message\":\r\n\"hi\"}";
+        byte[] envelope = ("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\",\"length\":"
+                + payload.length() + "}\n" + payload + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (TestSidecar s = TestSidecar.start(config(dir, 64 * 1024 * 1024, 10))) {
+            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, envelope).statusCode()).isEqualTo(200);
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("envelopes-000001.jsonl"));
+        assertThat(lines).hasSize(1);
+        Map<String, Object> record;
+        try (JsonParser p = new JsonFactory().createParser(lines.get(0))) {
+            p.nextToken();
+            record = (Map<String, Object>) JsonValues.read(p);
+        }
+        Map<String, Object> item = ((List<Map<String, Object>>) record.get("items")).get(0);
+        assertThat(new String(Base64.getDecoder().decode((String) item.get("payload_base64")),
+                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(payload);
     }
 
     @Test

@@ -204,4 +204,29 @@ class SamplingRulesTest {
         assertThat(below).isBetween(9_700, 10_300);
         assertThat(List.of(1)).isNotEmpty();
     }
+
+    /** Relay's glob syntax (relay-pattern): {@code ? [..] [!..] {a,b} \\}, case-insensitively. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "shop@1.?|shop@1.0|true",
+            "shop@1.?|shop@1.10|false",
+            "shop@[0-9].*|shop@7.2|true",
+            "shop@[0-9].*|shop@x.2|false",
+            "shop@[!0-9]*|shop@x.2|true",
+            "shop@[!0-9]*|shop@7.2|false",
+            "shop@[^0-9]*|shop@x|true",
+            "{prod,staging}-*|STAGING-eu|true",
+            "{prod,staging}-*|dev-eu|false",
+            "a\\*b|a*b|true",
+            "a\\*b|axb|false",
+            "[.]x|.x|true",
+            "[.]x|ax|false",
+            "a[bc|a[bc|true",
+            "{a,|{a,|true",
+            "*/health*|GET /checkout|false",
+    })
+    void globsFollowRelaysSyntax(String glob, String value, boolean expected) {
+        Condition c = Condition.Glob.of("trace.release", java.util.List.of(glob));
+        assertThat(c.matches(f -> value)).as(glob + " ~ " + value).isEqualTo(expected);
+    }
 }

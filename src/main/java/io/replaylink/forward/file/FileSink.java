@@ -207,7 +207,11 @@ final class FileSink implements EnvelopeSink {
         return out.toByteArray();
     }
 
-    /** The payload as text when it is exactly one UTF-8 JSON value, else null. */
+    /**
+     * The payload as text when it is exactly one UTF-8 JSON value on one line, else null (then it is written as
+     * base64): a payload with a line break would break the line, and writing its CR LF as something else would make it
+     * no longer the payload its {@code length} counts.
+     */
     private static String asJson(ByteBuffer payload) {
         if (!payload.hasRemaining()) {
             return null;
@@ -231,7 +235,7 @@ final class FileSink implements EnvelopeSink {
         } catch (IOException e) {
             return null;
         }
-        return text.contains("\n") ? text.replace("\r\n", " ").replace('\n', ' ') : text;
+        return text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0 ? null : text;
     }
 
     private void append(byte[] line) throws IOException {
