@@ -114,6 +114,7 @@ public final class ConfigLoader {
                 throw new ConfigException(p.key("id"), "missing (the project id of the DSN)");
             }
             long id = p.number("id", 0, 1, Long.MAX_VALUE);
+            long organization = p.number("organization_id", 0, 0, Long.MAX_VALUE);
             var keys = new LinkedHashSet<String>();
             for (String key : p.strings("public_keys")) {
                 if (!key.matches("[0-9a-fA-F]{32}")) {
@@ -122,7 +123,7 @@ public final class ConfigLoader {
                 keys.add(key.toLowerCase());
             }
             p.rejectUnknownKeys();
-            if (projects.put(id, new ReplayLinkConfig.Project(id, keys)) != null) {
+            if (projects.put(id, new ReplayLinkConfig.Project(id, organization, keys)) != null) {
                 throw new ConfigException(p.key("id"), "project " + id + " is listed twice");
             }
         }

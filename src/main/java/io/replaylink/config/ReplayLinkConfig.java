@@ -57,8 +57,11 @@ public record ReplayLinkConfig(
                         long fsyncIntervalMs, int maxInFlight) {
     }
 
-    /** A project and the public keys it accepts; an empty set accepts any key. */
-    public record Project(long id, Set<String> publicKeys) {
+    /**
+     * A project, the Sentry organisation it belongs to (its replay links stay within it; 0 when the config names
+     * none: one organisation for every project), and the public keys it accepts (an empty set accepts any key).
+     */
+    public record Project(long id, long organizationId, Set<String> publicKeys) {
         public boolean acceptsAnyKey() {
             return publicKeys.isEmpty();
         }

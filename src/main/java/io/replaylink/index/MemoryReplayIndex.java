@@ -13,7 +13,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 
 /**
- * The in-process index (the embedded default): the same semantics as the Redis one for a single instance. Every
+ * The in-process index (the embedded default): the same semantics as the Redis one for a single instance, one index
+ * (with its own bounds) per organisation, created on first use (organisations come from the config). Every
  * operation runs under one lock and takes microseconds, so it completes at once. Bounded: at most {@code
  * maxTraces} traces and about {@code maxBytes} bytes (held late links included); beyond that the least recently
  * used traces are dropped, then the oldest held late links.
@@ -58,6 +59,16 @@ final class MemoryReplayIndex implements ReplayIndex {
 
     private static int size(Map<?, ?> m) {
         return m == null ? 0 : m.size();
+    }
+
+    /** Organisation 0 is this index itself; every other has an index of its own, with the same bounds. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, MemoryReplayIndex> organizations =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public ReplayIndex forOrganization(long organizationId) {
+        return organizationId == 0 ? this : organizations.computeIfAbsent(organizationId,
+                org -> new MemoryReplayIndex(settings, maxTraces, maxBytes, clockMillis));
     }
 
     MemoryReplayIndex(IndexSettings settings, int maxTraces, long maxBytes, LongSupplier clockMillis) {

@@ -205,7 +205,8 @@ final class IngestEndpoint {
         }
 
         private Future<ProcessorChain.Outcome> process(long projectId, String publicKey) {
-            ProcessingRequest meta = new ProcessingRequest(projectId, Optional.of(publicKey), http::getHeader);
+            ProcessingRequest meta = new ProcessingRequest(projectId, config.projects().get(projectId).organizationId(),
+                    Optional.of(publicKey), http::getHeader);
             Envelope input = envelope;
             envelope = null;
             return processors.run(input, meta, context).compose(outcome -> {

@@ -28,6 +28,8 @@ import java.io.UncheckedIOException;
  *       {@code server.max_inflight_body_bytes}).</li>
  *   <li>{@code replaylink_enrichments_refused_total{reason}}: payload changes the host refused ({@code
  *       over_size_limit}: the item would have left its type's size limit); the item went on as it came.</li>
+ *   <li>{@code replaylink_trace_ids_dropped_total}: trace ids of replay events beyond {@code
+ *       max_trace_ids_per_replay_event}, not recorded.</li>
  *   <li>{@code replaylink_connections_rejected_total}: connections closed at once because {@code
  *       server.max_connections} were open.</li>
  *   <li>{@code replaylink_processor_failures_total{processor}}: processor calls that failed or timed out.</li>
@@ -130,6 +132,13 @@ public final class Metrics {
 
     public void enrichmentRefused(String reason) {
         enrichmentsRefused.labelValues(reason).inc();
+    }
+
+    private final Counter traceIdsDropped = Counter.builder().name("replaylink_trace_ids_dropped_total")
+            .help("Trace ids of replay events beyond max_trace_ids_per_replay_event, not recorded").register(registry);
+
+    public void traceIdsDropped(int count) {
+        traceIdsDropped.inc(count);
     }
 
     public void connectionRejected() {

@@ -53,6 +53,11 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
     }
 
     @Override
+    public long organizationId() {
+        return request.organizationId();
+    }
+
+    @Override
     public Optional<String> publicKey() {
         return request.publicKey();
     }

@@ -57,23 +57,30 @@ public final class ReplayLinker implements EnvelopeProcessor {
      */
     static final int MAX_ERROR_IDS = 50;
 
-    private final ReplayIndex index;
+    /** The index; every envelope works in its organisation's ({@link ReplayIndex#forOrganization}). */
+    private final ReplayIndex organizations;
     private final SideOutputs outputs;
     private final Metrics metrics;
     private final long timeoutMs;
     private final boolean emitInlineLinks;
     private final LongSupplier clockSeconds;
     private final Holds holds;
+    private final int maxTraceIds;
+    /** The browser SDK sends at most 100 trace ids a segment, and Relay keeps at most 100. */
+    public static final int DEFAULT_MAX_TRACE_IDS = 100;
 
     public ReplayLinker(ReplayIndex index, SideOutputs outputs, Metrics metrics, long timeoutMs,
                         boolean emitInlineLinks, LongSupplier clockSeconds) {
-        this(index, outputs, metrics, timeoutMs, emitInlineLinks, clockSeconds, Holds.none());
+        this(index, outputs, metrics, timeoutMs, emitInlineLinks, clockSeconds, Holds.none(),
+                DEFAULT_MAX_TRACE_IDS);
     }
 
+    /** {@code maxTraceIds}: the trace ids one replay_event records at most (more are counted and left out). */
     public ReplayLinker(ReplayIndex index, SideOutputs outputs, Metrics metrics, long timeoutMs,
-                        boolean emitInlineLinks, LongSupplier clockSeconds, Holds holds) {
+                        boolean emitInlineLinks, LongSupplier clockSeconds, Holds holds, int maxTraceIds) {
+        this.maxTraceIds = maxTraceIds;
         this.holds = holds;
-        this.index = index;
+        this.organizations = index;
         this.outputs = outputs;
         this.metrics = metrics;
         this.timeoutMs = timeoutMs;
@@ -169,7 +176,13 @@ public final class ReplayLinker implements EnvelopeProcessor {
                 }
                 case "replay_event" -> {
                     TraceReplayPairs.ReplayEventIds ids = TraceReplayPairs.readReplayEvent(item.payload());
-                    addPairs(records, ids.pairs());
+                    List<TraceReplayPairs.Pair> pairs = ids.pairs();
+                    if (pairs.size() > maxTraceIds) {
+                        // one replay_event cannot fill the index with made-up traces
+                        metrics.traceIdsDropped(pairs.size() - maxTraceIds);
+                        pairs = pairs.subList(0, maxTraceIds);
+                    }
+                    addPairs(records, pairs);
                     String replayId = id(ids.replayId(), "replay_event.replay_id");
                     if (replayId != null && outputs.linksRideReplayEvents()) {
                         carriers.add(new Carrier(item, replayId, ids.errorIds()));
@@ -185,13 +198,14 @@ public final class ReplayLinker implements EnvelopeProcessor {
             return CompletableFuture.completedFuture(ProcessResult.CONTINUE);
         }
         long projectId = envelope.projectId();
-        CompletableFuture<Void> held = heldLinks(carriers);
-        return recordAll(records)
-                .thenCompose(drained -> lookupAll(linkables, dscTrace, dscReplay, projectId, records)
+        ReplayIndex index = organizations.forOrganization(envelope.organizationId());
+        CompletableFuture<Void> held = heldLinks(index, carriers);
+        return recordAll(index, records)
+                .thenCompose(drained -> lookupAll(index, linkables, dscTrace, dscReplay, projectId, records)
                         .thenCombine(held, (dscLookup, v) -> dscLookup)
                         .thenCompose(dscLookup -> onContext(context, () -> {
                             enrich(envelope, linkables, trace, dscTrace, dscReplay, records, dscLookup);
-                            linkLate(envelope, drained, carriers);
+                            linkLate(index, envelope, drained, carriers);
                             return ProcessResult.CONTINUE;
                         })));
     }
@@ -233,7 +247,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
     }
 
     /** Records every pair; answers the events each record drained. */
-    private CompletableFuture<List<Drained>> recordAll(Map<String, String> records) {
+    private CompletableFuture<List<Drained>> recordAll(ReplayIndex index, Map<String, String> records) {
         if (records.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
@@ -257,7 +271,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
     }
 
     /** Fetches the late links held for each carrier's replay (a failure leaves them for the next carrier). */
-    private CompletableFuture<Void> heldLinks(List<Carrier> carriers) {
+    private CompletableFuture<Void> heldLinks(ReplayIndex index, List<Carrier> carriers) {
         if (carriers.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -278,7 +292,8 @@ public final class ReplayLinker implements EnvelopeProcessor {
      * event in error_ids of this envelope's replay_event of that replay, or held in the index for a later one), has
      * the client answered after that, and acknowledges the drained events and the held links once it is accepted.
      */
-    private void linkLate(ProcessedEnvelope envelope, List<Drained> drained, List<Carrier> carriers) {
+    private void linkLate(ReplayIndex index, ProcessedEnvelope envelope, List<Drained> drained,
+                          List<Carrier> carriers) {
         for (Drained d : drained) {
             List<CompletableFuture<?>> handOffs = new ArrayList<>();
             for (PendingEvent e : d.events()) {
@@ -321,8 +336,8 @@ public final class ReplayLinker implements EnvelopeProcessor {
     }
 
     /** Looks up the replay of every unlinked item (remembering events); returns the DSC trace's replay, if looked up. */
-    private CompletableFuture<String> lookupAll(List<Linkable> linkables, String dscTrace, String dscReplay,
-                                                long projectId, Map<String, String> records) {
+    private CompletableFuture<String> lookupAll(ReplayIndex index, List<Linkable> linkables, String dscTrace,
+                                                String dscReplay, long projectId, Map<String, String> records) {
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (Linkable l : linkables) {
             if (l.replayId != null || l.traceId == null) {
@@ -350,7 +365,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
             java.util.function.Consumer<Optional<String>> late = remember.isEmpty() ? null : r -> {
                 String replayId = r.map(Uuids::normalize).orElse(null);
                 if (replayId != null) {
-                    linkAfterTimeout(replayId, remember.get());
+                    linkAfterTimeout(index, replayId, remember.get());
                 }
             };
             all.add(timed("lookup", () -> index.lookupOrRemember(l.traceId, remember),
@@ -366,7 +381,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
                             holds.release();
                             return CompletableFuture.completedFuture(null);
                         }
-                        return endHold(l, remember.get());
+                        return endHold(index, l, remember.get());
                     }));
         }
         boolean dscNeedsLookup = dscTrace != null && dscReplay == null && !records.containsKey(dscTrace)
@@ -441,7 +456,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
      * Holds a remembered backend error back until its hold ends, then asks the index whether its trace's replay is
      * known now; if so (and no record drained it meanwhile: records leave held events waiting) it is linked inline.
      */
-    private CompletableFuture<Void> endHold(Linkable l, PendingEvent e) {
+    private CompletableFuture<Void> endHold(ReplayIndex index, Linkable l, PendingEvent e) {
         return holds.after(Vertx.currentContext())
                 .thenCompose(v -> timed("end_hold", () -> index.endHold(l.traceId, e.eventId()),
                         r -> r.isPresent() ? "linked" : "unlinked"))
@@ -477,7 +492,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
      * A lookup answered with the replay after its envelope went on unlinked: the link goes as for a replay that came
      * later, best effort (no client waits for it any more).
      */
-    private void linkAfterTimeout(String replayId, PendingEvent e) {
+    private void linkAfterTimeout(ReplayIndex index, String replayId, PendingEvent e) {
         List<CompletableFuture<?>> handOffs = new ArrayList<>(2);
         handOffs.add(emitLink(replayId, e, "late"));
         if (outputs.linksRideReplayEvents()) {

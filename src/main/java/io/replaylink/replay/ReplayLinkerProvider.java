@@ -13,8 +13,8 @@ import io.replaylink.spi.ReplayIndex;
  * envelope waits for the index before it goes on unlinked), {@code emit_links_for_inline} (default false: an
  * event enriched inline carries {@code contexts.replay}, so Sentry links it without an event_link message), {@code
  * hold_unlinked_ms} (default 0: off; how long a backend error whose replay is not known yet is held back so that a
- * pair learned meanwhile links it inline, see {@link Holds}) and {@code max_held} (default 1000: events held at
- * once).
+ * pair learned meanwhile links it inline, see {@link Holds}), {@code max_held} (default 1000: events held at
+ * once) and {@code max_trace_ids_per_replay_event} (default 100: trace ids one replay_event records at most).
  * The index is the one configured under {@code index:}.
  */
 public final class ReplayLinkerProvider implements ProcessorProvider {
@@ -41,7 +41,12 @@ public final class ReplayLinkerProvider implements ProcessorProvider {
         if (maxHeld < 0 || maxHeld > 100_000) {
             throw new PluginConfigException(c.path() + ".max_held", "must be between 0 and 100000");
         }
+        long maxTraceIds = c.number("max_trace_ids_per_replay_event", ReplayLinker.DEFAULT_MAX_TRACE_IDS);
+        if (maxTraceIds < 1 || maxTraceIds > 10_000) {
+            throw new PluginConfigException(c.path() + ".max_trace_ids_per_replay_event", "must be between 1 and 10000");
+        }
         return new ReplayLinker(index, context.outputs(), metrics, timeout, c.bool("emit_links_for_inline", false),
-                () -> System.currentTimeMillis() / 1000, new Holds(hold, (int) maxHeld, System::currentTimeMillis));
+                () -> System.currentTimeMillis() / 1000, new Holds(hold, (int) maxHeld, System::currentTimeMillis),
+                (int) maxTraceIds);
     }
 }

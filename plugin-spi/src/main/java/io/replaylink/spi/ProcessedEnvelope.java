@@ -21,6 +21,16 @@ public interface ProcessedEnvelope {
     /** The project id from the request path. */
     long projectId();
 
+    /**
+     * The Sentry organisation of the project (from the host's config; 0 when it names none). Replay links stay
+     * within one organisation.
+     *
+     * @since 2
+     */
+    default long organizationId() {
+        return 0;
+    }
+
     /** The public key the request was authenticated with, if any. */
     Optional<String> publicKey();
 

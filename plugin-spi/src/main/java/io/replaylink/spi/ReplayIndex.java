@@ -77,6 +77,16 @@ public interface ReplayIndex extends AutoCloseable {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * The index of one Sentry organisation: a key space of its own, with bounds of its own, so that one organisation's
+     * data never links to, nor evicts, another's. The default (a store of version 1) has one key space for all.
+     *
+     * @since 2
+     */
+    default ReplayIndex forOrganization(long organizationId) {
+        return this;
+    }
+
     @Override
     default void close() {
     }

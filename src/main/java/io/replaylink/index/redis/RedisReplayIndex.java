@@ -33,16 +33,42 @@ public final class RedisReplayIndex implements ReplayIndex {
     private final KnownReplays knownReplays;
     private final LongSupplier clockMillis;
 
+    /** The organisations' indexes (keys under {@code <namespace>.o<id>}), sharing the connection; 0 is this one. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, RedisReplayIndex> organizations;
+    private final boolean ownsConnection;
+
     /** {@code sharedLoop}: the event loop lettuce's channels live on (the ingest loop), or null for lettuce's own. */
     RedisReplayIndex(IndexSettings settings, RedisSettings redis, io.netty.channel.EventLoop sharedLoop,
                      LongSupplier clockMillis) {
+        this(settings, redis, new RedisConnection(redis, sharedLoop), clockMillis, true);
+    }
+
+    private RedisReplayIndex(IndexSettings settings, RedisSettings redis, RedisConnection connection,
+                             LongSupplier clockMillis, boolean ownsConnection) {
         this.settings = settings;
         this.redis = redis;
         this.clockMillis = clockMillis;
         this.knownReplays = new KnownReplays(Math.min(TimeUnit.SECONDS.toMillis(settings.mappingTtlSecs()),
                 redis.knownReplaysMs()), redis.knownReplaysMax());
-        this.connection = new RedisConnection(redis, sharedLoop);
+        this.connection = connection;
         this.batcher = new LoopBatcher(connection, redis);
+        this.ownsConnection = ownsConnection;
+        this.organizations = ownsConnection ? new java.util.concurrent.ConcurrentHashMap<>() : null;
+    }
+
+    /**
+     * Organisation 0 is this index; every other has a key space of its own ({@code replaylink:<namespace>.o<id>:...})
+     * and known replays of its own, on the same connection.
+     */
+    @Override
+    public ReplayIndex forOrganization(long organizationId) {
+        if (organizationId == 0 || organizations == null) {
+            return this;
+        }
+        return organizations.computeIfAbsent(organizationId, org -> new RedisReplayIndex(new IndexSettings(
+                settings.namespace() + ".o" + org, settings.mappingTtlSecs(), settings.pendingTtlSecs(),
+                settings.maxPendingPerTrace(), settings.maxLateLinksPerReplay(), settings.claimLeaseMs()), redis,
+                connection, clockMillis, false));
     }
 
     boolean connected() {
@@ -218,6 +244,8 @@ public final class RedisReplayIndex implements ReplayIndex {
 
     @Override
     public void close() {
-        connection.close();
+        if (ownsConnection) {
+            connection.close();
+        }
     }
 }
