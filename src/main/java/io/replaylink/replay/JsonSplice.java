@@ -36,7 +36,7 @@ public final class JsonSplice {
                 return null;
             }
             Edit edit = inObject(p, path, 0, field, rawValue);
-            return edit == null ? null : apply(json, offset, length, edit);
+            return edit == null || !endsHere(p) ? null : apply(json, offset, length, edit);
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -101,8 +101,16 @@ public final class JsonSplice {
                 }
                 String member = "\"" + field + "\":[" + members(strings, List.of(), false) + "]";
                 edit = new Edit(objectStart, 0, empty ? member : member + ",");
+            } else {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    p.nextToken();
+                    p.skipChildren();
+                }
+                if (p.currentToken() != JsonToken.END_OBJECT) {
+                    throw new IOException("not a complete JSON object");
+                }
             }
-            return apply(json, offset, length, edit);
+            return endsHere(p) ? apply(json, offset, length, edit) : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -121,6 +129,11 @@ public final class JsonSplice {
             s.append('"').append(v).append('"');
         }
         return s.toString();
+    }
+
+    /** Whether nothing but whitespace follows the root object: a document with more after it is left alone. */
+    private static boolean endsHere(JsonParser p) throws IOException {
+        return p.nextToken() == null;
     }
 
     /**

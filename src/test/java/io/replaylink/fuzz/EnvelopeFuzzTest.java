@@ -1,0 +1,86 @@
+package io.replaylink.fuzz;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.replaylink.envelope.Envelope;
+import io.replaylink.envelope.EnvelopeLimits;
+import io.replaylink.envelope.EnvelopeParseException;
+import io.replaylink.envelope.EnvelopeParser;
+import io.replaylink.envelope.EnvelopeWriter;
+import io.replaylink.replay.JsonSplice;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Coverage-guided fuzzing with Jazzer. In a normal test run each target runs its seeds (regression mode); with
+ * {@code JAZZER_FUZZ=1} it fuzzes ({@code scripts/fuzz}). Properties: the parser answers an envelope or a typed
+ * rejection, nothing else; what it parses writes back and parses to the same items; the splice answers a valid
+ * document or nothing.
+ */
+class EnvelopeFuzzTest {
+    static final EnvelopeParser PARSER = new EnvelopeParser(EnvelopeLimits.relayDefaults());
+
+    @FuzzTest(maxDuration = "10s")
+    void envelopesParseOrAreRejectedAndRoundTrip(byte[] data) {
+        Envelope envelope;
+        try {
+            envelope = PARSER.parse(Unpooled.wrappedBuffer(data));
+        } catch (EnvelopeParseException rejected) {
+            return;
+        }
+        try {
+            ByteBuf written = EnvelopeWriter.write(envelope, ByteBufAllocator.DEFAULT);
+            try {
+                Envelope again = PARSER.parse(written);
+                try {
+                    assertThat(again.items()).hasSameSizeAs(envelope.items());
+                    for (int i = 0; i < again.items().size(); i++) {
+                        assertThat(again.items().get(i).payload()).isEqualTo(envelope.items().get(i).payload());
+                    }
+                } finally {
+                    again.release();
+                }
+            } catch (EnvelopeParseException e) {
+                throw new AssertionError("what the parser read does not parse once written: " + e.getMessage(), e);
+            } finally {
+                written.release();
+            }
+        } finally {
+            envelope.release();
+        }
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void theSpliceAnswersValidJsonOrNothing(byte[] data) {
+        byte[] spliced = JsonSplice.ensureField(data, 0, data.length, List.of("contexts", "replay"), "replay_id",
+                "\"0123456789abcdef0123456789abcdef\"");
+        if (spliced != null) {
+            try (var p = new com.fasterxml.jackson.core.JsonFactory().createParser(spliced)) {
+                while (p.nextToken() != null) {
+                    p.skipChildren();
+                }
+            } catch (java.io.IOException e) {
+                throw new AssertionError("the splice made invalid JSON: " + e.getMessage(), e);
+            }
+        }
+        JsonSplice.appendStrings(data, 0, data.length, "error_ids", List.of("0123456789abcdef0123456789abcdef"));
+    }
+
+    @FuzzTest(maxDuration = "10s")
+    void gzipBodiesDecodeOrAreRejected(byte[] data) {
+        try (java.io.InputStream in = io.replaylink.ingest.ContentDecodingAccess.gzip(data)) {
+            byte[] buffer = new byte[8192];
+            long total = 0;
+            int n;
+            while ((n = in.read(buffer)) >= 0 && total < 1 << 20) {
+                total += n;
+            }
+        } catch (java.io.IOException rejected) {
+            // a typed rejection (400)
+        }
+    }
+}
