@@ -54,20 +54,43 @@ class EnvelopeFuzzTest {
         }
     }
 
+    /**
+     * The splice never throws, and never makes a valid document invalid: it inserts ASCII and keeps every other byte,
+     * so what it answers for a valid UTF-8 JSON document parses. (An invalid input may stay invalid: Relay refuses it.)
+     */
     @FuzzTest(maxDuration = "10s")
     void theSpliceAnswersValidJsonOrNothing(byte[] data) {
         byte[] spliced = JsonSplice.ensureField(data, 0, data.length, List.of("contexts", "replay"), "replay_id",
                 "\"0123456789abcdef0123456789abcdef\"");
-        if (spliced != null) {
-            try (var p = new com.fasterxml.jackson.core.JsonFactory().createParser(spliced)) {
-                while (p.nextToken() != null) {
-                    p.skipChildren();
-                }
-            } catch (java.io.IOException e) {
-                throw new AssertionError("the splice made invalid JSON: " + e.getMessage(), e);
+        byte[] appended = JsonSplice.appendStrings(data, 0, data.length, "error_ids",
+                List.of("0123456789abcdef0123456789abcdef"));
+        if (!validJson(data)) {
+            return;
+        }
+        for (byte[] out : new byte[][] {spliced, appended}) {
+            if (out != null && !validJson(out)) {
+                throw new AssertionError("the splice made a valid document invalid: "
+                        + new String(out, java.nio.charset.StandardCharsets.UTF_8));
             }
         }
-        JsonSplice.appendStrings(data, 0, data.length, "error_ids", List.of("0123456789abcdef0123456789abcdef"));
+    }
+
+    /** Strict UTF-8, one JSON value, nothing after it. */
+    static boolean validJson(byte[] bytes) {
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+        try (var p = new com.fasterxml.jackson.core.JsonFactory().createParser(bytes)) {
+            if (p.nextToken() == null) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     @FuzzTest(maxDuration = "10s")
