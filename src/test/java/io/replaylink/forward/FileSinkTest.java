@@ -36,16 +36,7 @@ class FileSinkTest {
     @Test
     @SuppressWarnings("unchecked")
     void writesOneJsonLinePerEnvelopeWithJsonPayloadsInlineAndBinaryAsBase64(@TempDir Path dir) throws Exception {
-        try (TestSidecar s = TestSidecar.start(config(dir, 64 * 1024 * 1024, 10))) {
-            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, ENVELOPE).statusCode()).isEqualTo(200);
-        }
-        List<String> lines = Files.readAllLines(dir.resolve("envelopes-000001.jsonl"));
-        assertThat(lines).hasSize(1);
-        Map<String, Object> record;
-        try (JsonParser p = new JsonFactory().createParser(lines.get(0))) {
-            p.nextToken();
-            record = (Map<String, Object>) JsonValues.read(p);
-        }
+        Map<String, Object> record = sendAndReadTheOneLine(dir, ENVELOPE);
         assertThat(record).containsEntry("project_id", 1L).containsEntry("event_id", "9ec79c33ec9942ab8353589fcb2e04dc");
         List<Map<String, Object>> items = (List<Map<String, Object>>) record.get("items");
         assertThat(items).hasSize(2);
@@ -62,19 +53,24 @@ class FileSinkTest {
         String payload = "{\"message\":\r\n\"hi\"}";
         byte[] envelope = ("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"event\",\"length\":"
                 + payload.length() + "}\n" + payload + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Map<String, Object> record = sendAndReadTheOneLine(dir, envelope);
+        Map<String, Object> item = ((List<Map<String, Object>>) record.get("items")).get(0);
+        assertThat(new String(Base64.getDecoder().decode((String) item.get("payload_base64")),
+                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(payload);
+    }
+
+    /** Sends {@code envelope} through a sidecar with the file sink; the one line it wrote, parsed. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> sendAndReadTheOneLine(Path dir, byte[] envelope) throws Exception {
         try (TestSidecar s = TestSidecar.start(config(dir, 64 * 1024 * 1024, 10))) {
             assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, envelope).statusCode()).isEqualTo(200);
         }
         List<String> lines = Files.readAllLines(dir.resolve("envelopes-000001.jsonl"));
         assertThat(lines).hasSize(1);
-        Map<String, Object> record;
         try (JsonParser p = new JsonFactory().createParser(lines.get(0))) {
             p.nextToken();
-            record = (Map<String, Object>) JsonValues.read(p);
+            return (Map<String, Object>) JsonValues.read(p);
         }
-        Map<String, Object> item = ((List<Map<String, Object>>) record.get("items")).get(0);
-        assertThat(new String(Base64.getDecoder().decode((String) item.get("payload_base64")),
-                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(payload);
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.replaylink.replay;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.replaylink.testing.CapturingUpstream;
-import io.replaylink.testing.RedisServers;
 import io.replaylink.testing.SentrySdk;
 import io.replaylink.testing.TestSidecar;
 import io.replaylink.testing.UpstreamItems;
@@ -24,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +44,7 @@ class BrowserReplayLinkingTest {
     static final Pattern EVENT = Pattern.compile("event ([0-9a-f]{32})");
 
     static CapturingUpstream upstream;
-    static List<TestSidecar> sidecars = new ArrayList<>();
+    static List<TestSidecar> sidecars = List.of();
     static Process node;
     static int nodePort;
     static final List<String> nodeEvents = new CopyOnWriteArrayList<>();
@@ -59,14 +57,7 @@ class BrowserReplayLinkingTest {
         assertThat(JS.resolve("node_modules")).as("scripts/test installs the JavaScript SDKs (npm ci)").exists();
         bundle = bundle();
         upstream = CapturingUpstream.start();
-        String namespace = "browser-" + UUID.randomUUID().toString().substring(0, 8);
-        for (int i = 0; i < 2; i++) {
-            sidecars.add(TestSidecar.start(TestSidecar.httpConfig(upstream.url(), """
-                    index: {name: redis, config: {uri: "%s", namespace: %s}}
-                    processors: [{name: replay-linker, config: {lookup_timeout_ms: 1000}}]
-                    """.formatted(RedisServers.shared().uri(), namespace))));
-        }
-        SharedRedisLinkingTest.awaitConnected(sidecars);
+        sidecars = SharedRedisLinkingTest.twoOnRedis(upstream, "{lookup_timeout_ms: 1000}");
         startNode(sidecars.get(0).dsn(1));
         SentrySdk.init(sidecars.get(1).dsn(1));
         pages = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);

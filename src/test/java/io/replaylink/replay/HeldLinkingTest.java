@@ -2,17 +2,14 @@ package io.replaylink.replay;
 
 import io.replaylink.testing.CapturingUpstream;
 import io.replaylink.testing.Envelopes;
-import io.replaylink.testing.RedisServers;
 import io.replaylink.testing.TestSidecar;
 import io.replaylink.testing.UpstreamItems;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import static io.replaylink.testing.TestSidecar.KEY;
@@ -26,19 +23,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HeldLinkingTest {
     static final long HOLD_MS = 1500;
     CapturingUpstream upstream;
-    List<TestSidecar> sidecars = new ArrayList<>();
+    List<TestSidecar> sidecars = List.of();
 
     @BeforeEach
     void start() throws Exception {
         upstream = CapturingUpstream.start();
-        String namespace = "held-" + UUID.randomUUID().toString().substring(0, 8);
-        for (int i = 0; i < 2; i++) {
-            sidecars.add(TestSidecar.start(TestSidecar.httpConfig(upstream.url(), """
-                    index: {name: redis, config: {uri: "%s", namespace: %s}}
-                    processors: [{name: replay-linker, config: {lookup_timeout_ms: 1000, hold_unlinked_ms: %d}}]
-                    """.formatted(RedisServers.shared().uri(), namespace, HOLD_MS))));
-        }
-        SharedRedisLinkingTest.awaitConnected(sidecars);
+        sidecars = SharedRedisLinkingTest.twoOnRedis(upstream,
+                "{lookup_timeout_ms: 1000, hold_unlinked_ms: " + HOLD_MS + "}");
         upstream.drain();
     }
 

@@ -2,7 +2,6 @@ package io.replaylink.replay;
 
 import io.replaylink.testing.CapturingUpstream;
 import io.replaylink.testing.Envelopes;
-import io.replaylink.testing.RedisServers;
 import io.replaylink.testing.TestSidecar;
 import io.replaylink.testing.UpstreamItems;
 import org.junit.jupiter.api.AfterEach;
@@ -14,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 
 import static io.replaylink.testing.TestSidecar.KEY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,19 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LateLinksOverHttpTest {
     CapturingUpstream upstream;
-    List<TestSidecar> sidecars = new ArrayList<>();
+    List<TestSidecar> sidecars = List.of();
 
     @BeforeEach
     void start() throws Exception {
         upstream = CapturingUpstream.start();
-        String namespace = "late-" + UUID.randomUUID().toString().substring(0, 8);
-        for (int i = 0; i < 2; i++) {
-            sidecars.add(TestSidecar.start(TestSidecar.httpConfig(upstream.url(), """
-                    index: {name: redis, config: {uri: "%s", namespace: %s}}
-                    processors: [{name: replay-linker, config: {lookup_timeout_ms: 2000}}]
-                    """.formatted(RedisServers.shared().uri(), namespace))));
-        }
-        SharedRedisLinkingTest.awaitConnected(sidecars);
+        sidecars = SharedRedisLinkingTest.twoOnRedis(upstream, "{lookup_timeout_ms: 2000}");
         upstream.drain();
     }
 

@@ -142,6 +142,24 @@ class SharedRedisLinkingTest {
         }
     }
 
+    /**
+     * Two sidecars on the shared Redis (a namespace of their own), forwarding to {@code upstream} with the http sink,
+     * the replay-linker configured with {@code linkerConfig}; both connected.
+     */
+    static List<TestSidecar> twoOnRedis(io.replaylink.testing.CapturingUpstream upstream, String linkerConfig)
+            throws Exception {
+        String namespace = "pair-" + UUID.randomUUID().toString().substring(0, 8);
+        List<TestSidecar> sidecars = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            sidecars.add(TestSidecar.start(TestSidecar.httpConfig(upstream.url(), """
+                    index: {name: redis, config: {uri: "%s", namespace: %s}}
+                    processors: [{name: replay-linker, config: %s}]
+                    """.formatted(RedisServers.shared().uri(), namespace, linkerConfig))));
+        }
+        awaitConnected(sidecars);
+        return sidecars;
+    }
+
     /** Waits until both instances reach Redis: each records a replay successfully. */
     static void awaitConnected(List<TestSidecar> sidecars) throws Exception {
         long deadline = System.currentTimeMillis() + 15_000;
