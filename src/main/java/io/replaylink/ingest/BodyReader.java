@@ -80,8 +80,8 @@ final class BodyReader {
             body.addComponent(true, ((BufferInternal) chunk).getByteBuf());
         });
         request.exceptionHandler(e -> {
-            // a body the HTTP decoder cannot read (a malformed chunk size, say) is the request's fault: a 400, answered
-            // at once, before the server closes the connection; a connection closed by the client is not answered
+            // a body the HTTP decoder cannot read is the request's fault (a malformed chunk size reaches the end
+            // handler instead, see StrictRequestDecoder); a connection closed by the client is not answered
             Throwable failure = e instanceof io.vertx.core.http.HttpClosedException ? e
                     : new BodyRejected(new IngestError.BadRequest("malformed request body: " + e.getMessage(), "body"));
             if (promise.tryFail(failure)) {
@@ -89,6 +89,16 @@ final class BodyReader {
             }
         });
         request.endHandler(v -> {
+            String malformed = StrictRequestDecoder.malformedBody(request);
+            if (malformed != null) {
+                // the decoder ended the body at a protocol error and drops what follows: answer, then close
+                request.response().putHeader("Connection", "close")
+                        .endHandler(done -> request.connection().close());
+                if (promise.tryFail(new BodyRejected(new IngestError.BadRequest(malformed, "body")))) {
+                    body.release();
+                }
+                return;
+            }
             if (!promise.tryComplete(body) && body.refCnt() > 0 && !promise.future().succeeded()) {
                 body.release();
             }

@@ -36,6 +36,8 @@ public final class IngestServer {
     private final IngestEndpoint endpoint;
     private volatile HttpServer server;
     private volatile boolean draining;
+    private volatile boolean strictDecoderMissing;
+    private static final System.Logger LOG = System.getLogger(IngestServer.class.getName());
     /** Connections open now (every connection is on the ingest loop, but closes may be reported elsewhere). */
     private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -58,12 +60,17 @@ public final class IngestServer {
                 .setCompressionSupported(false)
                 .setIdleTimeout(75).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setHandle100ContinueAutomatically(false)
+                // no h2c upgrade: SDKs speak HTTP/1.1 here, and the pipeline is then complete when a connection is
+                // admitted, so the strict decoder can take the place of Vert.x's before the first byte is read
+                .setHttp2ClearTextEnabled(false)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(64 * 1024);
         // listening from the context puts every connection on its event loop
         Promise<Integer> port = Promise.promise();
         context.runOnContext(v -> {
-            server = vertx.createHttpServer(options).requestHandler(this::route).connectionHandler(this::admit);
+            server = vertx.createHttpServer(options).requestHandler(this::route)
+                    .invalidRequestHandler(this::invalid)
+                    .connectionHandler(c -> admit(c, options));
             server.listen().map(HttpServer::actualPort).onComplete(port);
         });
         return port.future();
@@ -73,7 +80,7 @@ public final class IngestServer {
      * Bounds open connections ({@code server.max_connections}): one beyond the bound is closed at once, counted, so
      * that idle or slow clients cannot take every file descriptor from the ones being served.
      */
-    private void admit(io.vertx.core.http.HttpConnection connection) {
+    private void admit(io.vertx.core.http.HttpConnection connection, HttpServerOptions options) {
         if (connections.incrementAndGet() > config.server().maxConnections()) {
             connections.decrementAndGet();
             metrics.connectionRejected();
@@ -81,6 +88,39 @@ public final class IngestServer {
             return;
         }
         connection.closeHandler(v -> connections.decrementAndGet());
+        if (!StrictRequestDecoder.install(connection, options) && !strictDecoderMissing) {
+            strictDecoderMissing = true;
+            LOG.log(System.Logger.Level.WARNING, "the strict HTTP decoder could not be installed: Content-Length with Transfer-Encoding and"
+                    + " malformed chunk sizes are handled as Vert.x handles them");
+        }
+    }
+
+    /**
+     * A request the HTTP decoder refused before its body: a bad request line or header, too long a line or header
+     * block, or {@code Content-Length} together with {@code Transfer-Encoding}. Answered as Relay answers, with a
+     * reason, and the connection is closed (what follows on it cannot be trusted to be a request).
+     */
+    private void invalid(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        int status;
+        String detail;
+        if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+            status = 414;
+            detail = "request line too long";
+        } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+            status = 431;
+            detail = "request headers too large";
+        } else if (cause instanceof StrictRequestDecoder.AmbiguousLength a) {
+            status = 400;
+            detail = a.getMessage();
+        } else {
+            status = 400;
+            detail = "malformed HTTP request";
+        }
+        metrics.request("http", "rejected", status == 400 ? "http_protocol" : "http_too_large", System.nanoTime());
+        request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .putHeader("Connection", "close").end(HttpAnswers.detailJson(detail))
+                .onComplete(v -> request.connection().close());
     }
 
     /** Stops taking requests, lets in-flight ones finish within the timeout. */

@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.zip.GZIPOutputStream;
 
 import static io.replaylink.testing.TestSidecar.KEY;
@@ -95,20 +96,44 @@ class HostileInputTest {
     }
 
     /**
-     * A malformed chunk size is the request's fault, counted as a rejected body, never an internal error. (Vert.x
-     * closes the connection on the decoding failure before an answer can be written: the client sees the connection
-     * close, not a 400.)
+     * A malformed chunk size is the request's fault: answered 400 with a reason and the connection closed (the
+     * decoder drops what follows the error), counted as a rejected body, never an internal error.
      */
     @Test
-    void malformedChunkSizesAreRejectedBodiesNotInternalErrors() throws Exception {
+    void malformedChunkSizesAreAnswered400AndTheConnectionClosed() throws Exception {
         for (String size : new String[] {"zz", "-1", "ffffffffffffffff"}) {
-            raw("POST /api/1/envelope/?sentry_key=" + KEY + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            long started = System.nanoTime();
+            String answer = raw("POST /api/1/envelope/?sentry_key=" + KEY + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n3\r\n{}\n\r\n" + size + "\r\nabc\r\n0\r\n\r\n");
+            assertThat(answer).as(size).startsWith("HTTP/1.1 400").contains("malformed chunked request body")
+                    .containsIgnoringCase("connection: close");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("closed, not timed out")
+                    .isLessThan(Duration.ofMillis(2500));
         }
         String metrics = sidecar.get("/metrics").body();
         assertThat(metrics).contains("replaylink_requests_total{endpoint=\"envelope\",outcome=\"rejected\",reason=\"body\"} 3.0");
         assertThat(metrics).doesNotContain("reason=\"internal\"");
         assertThat(sidecar.get("/api/relay/healthcheck/live/").statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * Content-Length together with Transfer-Encoding (RFC 9112 §6.3) is a smuggling attempt: answered 400 and the
+     * connection closed, so the request hidden behind it is never served; nothing reaches the sink.
+     */
+    @Test
+    void contentLengthWithTransferEncodingIsRefusedAndNothingBehindItIsServed() throws Exception {
+        String smuggled = "GET /api/relay/healthcheck/live/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        String body = "0\r\n\r\n" + smuggled;
+        long started = System.nanoTime();
+        String answer = raw("POST /api/1/envelope/?sentry_key=" + KEY + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Length: " + body.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+        assertThat(answer).startsWith("HTTP/1.1 400")
+                .contains("both Content-Length and Transfer-Encoding").containsIgnoringCase("connection: close");
+        assertThat(answer).as("the smuggled request is not answered").doesNotContain("is_healthy")
+                .containsOnlyOnce("HTTP/1.1 ");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(2500));
+        assertThat(sidecar.get("/metrics").body())
+                .contains("replaylink_requests_total{endpoint=\"http\",outcome=\"rejected\",reason=\"http_protocol\"} 1.0");
     }
 
     @Test
