@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * A rule condition in Relay's format ({@code relay-protocol/src/condition.rs}): {@code eq} (one value or a list; with
@@ -52,13 +51,13 @@ public sealed interface Condition {
         }
     }
 
-    record Glob(String name, List<Pattern> patterns, List<String[]> simple) implements Condition {
+    record Glob(String name, List<GlobPattern> patterns, List<String[]> simple) implements Condition {
         static Glob of(String name, List<String> globs) {
             boolean allSimple = globs.stream().allMatch(g -> g.chars().noneMatch(c -> "?[]{}\\".indexOf(c) >= 0)
                     && (g.indexOf('*') < 0 || g.indexOf('*') == g.lastIndexOf('*')
                     || g.chars().filter(c -> c == '*').count() == 2 && g.startsWith("*") && g.endsWith("*")));
             List<String[]> simple = allSimple ? globs.stream().map(g -> new String[] {g}).toList() : null;
-            return new Glob(name, globs.stream().map(Glob::compile).toList(), simple);
+            return new Glob(name, globs.stream().map(GlobPattern::compile).toList(), simple);
         }
 
         /** Globs with at most one {@code *}, or {@code *x*}: matched case-insensitively without a regex. */
@@ -81,77 +80,6 @@ public sealed interface Condition {
                     && s.regionMatches(true, s.length() - suffix, glob, star + 1, suffix);
         }
 
-        /**
-         * Relay's glob syntax (relay-pattern), case-insensitively: {@code *} any run of characters, {@code ?} one
-         * character, {@code [abc]}, {@code [a-z]} and {@code [!abc]} (or {@code [^abc]}) classes, {@code {a,b}}
-         * alternatives, {@code \\} escaping the next character; anything else matches itself.
-         */
-        static Pattern compile(String glob) {
-            return Pattern.compile(regex(glob, false), Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
-        }
-
-        private static String regex(String glob, boolean inAlternative) {
-            StringBuilder re = new StringBuilder();
-            for (int i = 0; i < glob.length(); i++) {
-                char c = glob.charAt(i);
-                switch (c) {
-                    case '*' -> re.append(".*");
-                    case '?' -> re.append('.');
-                    case '\\' -> {
-                        if (i + 1 < glob.length()) {
-                            re.append(Pattern.quote(String.valueOf(glob.charAt(++i))));
-                        } else {
-                            re.append(Pattern.quote("\\"));
-                        }
-                    }
-                    case '[' -> {
-                        int close = glob.indexOf(']', i + 2);
-                        if (close < 0) {
-                            re.append(Pattern.quote("["));
-                            break;
-                        }
-                        re.append(characterClass(glob.substring(i + 1, close)));
-                        i = close;
-                    }
-                    case '{' -> {
-                        int close = glob.indexOf('}', i + 1);
-                        if (inAlternative || close < 0) {
-                            re.append(Pattern.quote("{"));
-                            break;
-                        }
-                        re.append("(?:");
-                        String[] alternatives = glob.substring(i + 1, close).split(",", -1);
-                        for (int a = 0; a < alternatives.length; a++) {
-                            re.append(a > 0 ? "|" : "").append(regex(alternatives[a], true));
-                        }
-                        re.append(')');
-                        i = close;
-                    }
-                    default -> re.append(Pattern.quote(String.valueOf(c)));
-                }
-            }
-            return re.toString();
-        }
-
-        /** {@code abc}, {@code a-z}, {@code !abc} (negated) as a regex class, every other member escaped. */
-        private static String characterClass(String members) {
-            StringBuilder re = new StringBuilder("[");
-            int start = 0;
-            if (members.startsWith("!") || members.startsWith("^")) {
-                re.append('^');
-                start = 1;
-            }
-            for (int i = start; i < members.length(); i++) {
-                char m = members.charAt(i);
-                if (m == '-' && i > start && i + 1 < members.length() || Character.isLetterOrDigit(m)) {
-                    re.append(m);
-                } else {
-                    re.append('\\').append(m); // a backslash before a letter is a regex class (\\d); before anything else, itself
-                }
-            }
-            return re.append(']').toString();
-        }
-
         public boolean matches(Function<String, Object> fields) {
             Object actual = fields.apply(name);
             if (!(actual instanceof String s)) {
@@ -165,8 +93,8 @@ public sealed interface Condition {
                 }
                 return false;
             }
-            for (Pattern p : patterns) {
-                if (p.matcher(s).matches()) {
+            for (GlobPattern p : patterns) {
+                if (p.matches(s)) {
                     return true;
                 }
             }

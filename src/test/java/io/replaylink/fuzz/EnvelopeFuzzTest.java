@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EnvelopeFuzzTest {
     static final EnvelopeParser PARSER = new EnvelopeParser(EnvelopeLimits.relayDefaults());
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "10m")
     void envelopesParseOrAreRejectedAndRoundTrip(byte[] data) {
         Envelope envelope;
         try {
@@ -58,7 +58,7 @@ class EnvelopeFuzzTest {
      * The splice never throws, and never makes a valid document invalid: it inserts ASCII and keeps every other byte,
      * so what it answers for a valid UTF-8 JSON document parses. (An invalid input may stay invalid: Relay refuses it.)
      */
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "10m")
     void theSpliceAnswersValidJsonOrNothing(byte[] data) {
         byte[] spliced = JsonSplice.ensureField(data, 0, data.length, List.of("contexts", "replay"), "replay_id",
                 "\"0123456789abcdef0123456789abcdef\"");
@@ -93,7 +93,7 @@ class EnvelopeFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "10m")
     void gzipBodiesDecodeOrAreRejected(byte[] data) {
         try (java.io.InputStream in = io.replaylink.ingest.ContentDecodingAccess.gzip(data)) {
             byte[] buffer = new byte[8192];
@@ -105,5 +105,35 @@ class EnvelopeFuzzTest {
         } catch (java.io.IOException rejected) {
             // a typed rejection (400)
         }
+    }
+
+    /**
+     * The event-facts reader never throws (malformed JSON yields what was read before it), reads the same facts from a
+     * heap array and from a direct buffer, and any replay or trace id it lifts is normalised or refused by the caller.
+     */
+    @FuzzTest(maxDuration = "10m")
+    void eventFactsAreReadFromAnyBytes(byte[] data) {
+        io.replaylink.replay.EventFacts heap = io.replaylink.replay.EventFactsReader.read(java.nio.ByteBuffer.wrap(data));
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(data.length).put(data).flip();
+        io.replaylink.replay.EventFacts fromDirect = io.replaylink.replay.EventFactsReader.read(direct.asReadOnlyBuffer());
+        assertThat(fromDirect).isEqualTo(heap);
+        for (String id : new String[] {heap.contextReplayId(), heap.tagReplayId(), heap.baggageReplayId(),
+                heap.contextTraceId()}) {
+            String normalised = io.replaylink.envelope.Uuids.normalize(id);
+            assertThat(normalised == null || normalised.matches("[0-9a-f]{32}")).as(id).isTrue();
+        }
+    }
+
+    /**
+     * {@code baggage} and {@code sentry-trace} headers of any text: a value or nothing, never an exception; a trace
+     * id is 32 lowercase hex digits.
+     */
+    @FuzzTest(maxDuration = "10m")
+    void propagationHeadersYieldIdsOrNothing(byte[] bytes) {
+        String header = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        java.util.Optional<String> replay = io.replaylink.replay.Baggage.value(header, "sentry-replay_id");
+        assertThat(replay).isNotNull();
+        String traceId = io.replaylink.replay.SentryTrace.traceId(header);
+        assertThat(traceId == null || traceId.matches("[0-9a-f]{32}")).as(header).isTrue();
     }
 }

@@ -224,9 +224,30 @@ class SamplingRulesTest {
             "a[bc|a[bc|true",
             "{a,|{a,|true",
             "*/health*|GET /checkout|false",
+            "*a*b*a*|xxaxbxax|true",
+            "*a*b*a*|xxaxbx|false",
+            "{a*,*b}c|azzc|true",
+            "{a*,*b}c|zzbc|true",
+            "{a*,*b}c|zzc|false",
+            "[a-c]?[!x]|B7Y|true",
+            "[a-c]?[!x]|B7x|false",
+            "caf\u00e9*|CAF\u00c9 noir|true",
     })
     void globsFollowRelaysSyntax(String glob, String value, boolean expected) {
         Condition c = Condition.Glob.of("trace.release", java.util.List.of(glob));
         assertThat(c.matches(f -> value)).as(glob + " ~ " + value).isEqualTo(expected);
+    }
+
+    /**
+     * A glob costs at most (value length) x (glob states): the pattern that makes a backtracking regex take time
+     * polynomial in the value's length (every star retried at every position) answers at once on a 1 MiB value.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void aGlobOfManyStarsDoesNotBacktrack() {
+        String value = "a".repeat(1 << 20);
+        Condition c = Condition.Glob.of("trace.release", List.of("*a*a*a*a*a*a*a*a*a*a*a*a*b", "{*a*a*,x}*a*a*c"));
+        assertThat(c.matches(f -> value)).isFalse();
+        assertThat(c.matches(f -> value + "b")).isTrue();
     }
 }
