@@ -75,7 +75,9 @@ public final class ConfigLoader {
                 s.number("processor_timeout_ms", 5_000, 1, 600_000),
                 s.number("sink_timeout_ms", 30_000, 1, 600_000),
                 s.integer("max_connections", 4096, 1, 1_000_000),
-                s.number("body_timeout_ms", 30_000, 1, 600_000));
+                s.number("body_timeout_ms", 30_000, 1, 600_000),
+                s.bool("h2c", false),
+                s.fraction("shed_above_cpu", 0.9));
         s.rejectUnknownKeys();
         return server;
     }
@@ -97,7 +99,13 @@ public final class ConfigLoader {
                 s.size("max_trace_metric_size", d.maxTraceMetricSize()),
                 s.integer("max_item_count", d.maxItemCount(), 1, 1_000_000),
                 (int) Math.min(Integer.MAX_VALUE, s.size("max_header_size", d.maxHeaderSize())),
-                s.integer("max_json_depth", d.maxJsonDepth(), 2, 1000));
+                s.integer("max_json_depth", d.maxJsonDepth(), 2, 1000),
+                s.integer("max_attachment_count", d.maxAttachmentCount(), 0, 1_000_000),
+                s.size("max_attachments_size", d.maxAttachmentsSize()),
+                s.integer("max_session_count", d.maxSessionCount(), 0, 1_000_000),
+                s.integer("max_client_reports_count", d.maxClientReportsCount(), 0, 1_000_000),
+                s.integer("max_standalone_span_count", d.maxStandaloneSpanCount(), 0, 1_000_000),
+                s.size("max_container_size", d.maxContainerSize()));
         long maxEnvelope = s.size("max_envelope_size", 200 * MIB);
         if (maxEnvelope > Integer.MAX_VALUE - 1024) {
             throw new ConfigException(s.key("max_envelope_size"), "must be below 2 GiB");

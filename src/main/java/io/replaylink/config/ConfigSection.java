@@ -77,6 +77,25 @@ final class ConfigSection {
         return (int) number(name, defaultValue, min, max);
     }
 
+    /** A number from 0 to 1 (a share). */
+    double fraction(String name, double defaultValue) {
+        Object v = raw(name);
+        double d;
+        if (v == null) {
+            d = defaultValue;
+        } else if (v instanceof Number num) {
+            d = num.doubleValue();
+        } else if (v instanceof String s && s.trim().matches("\\d+(\\.\\d+)?")) {
+            d = Double.parseDouble(s.trim());
+        } else {
+            throw new ConfigException(key(name), "must be a number from 0 to 1, got " + v);
+        }
+        if (!(d >= 0 && d <= 1)) {
+            throw new ConfigException(key(name), "must be a number from 0 to 1, got " + v);
+        }
+        return d;
+    }
+
     boolean bool(String name, boolean defaultValue) {
         Object v = raw(name);
         if (v == null) {

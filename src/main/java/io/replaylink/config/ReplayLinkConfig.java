@@ -28,9 +28,15 @@ public record ReplayLinkConfig(
      * @param sinkTimeoutMs        longest the endpoint waits for the sinks to take an envelope; then 503
      * @param maxConnections       connections open at once; a new one beyond is closed at once
      * @param bodyTimeoutMs        longest a request body may take to arrive; then 408 and the connection closes
+     * @param h2c                  also serve HTTP/2 over clear text (prior knowledge or upgrade); off by default, as
+     *                             then the strict HTTP/1 decoder (Content-Length with Transfer-Encoding refused, malformed
+     *                             chunk sizes answered) cannot be put in place
+     * @param shedAboveCpu         the ingest loop's CPU share above which new requests are refused (503 +
+     *                             Retry-After), a growing share of them while it stays above; 1 turns shedding off
      */
     public record Server(String host, int port, long shutdownTimeoutMs, long maxInflightBodyBytes,
-                         long processorTimeoutMs, long sinkTimeoutMs, int maxConnections, long bodyTimeoutMs) {
+                         long processorTimeoutMs, long sinkTimeoutMs, int maxConnections, long bodyTimeoutMs,
+                         boolean h2c, double shedAboveCpu) {
     }
 
     /**

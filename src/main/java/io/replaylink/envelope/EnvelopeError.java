@@ -65,7 +65,7 @@ public sealed interface EnvelopeError {
 
     record HeaderTooLarge(long offset, long limit) implements EnvelopeError {
         public String detail() {
-            return "header line at byte " + offset + " exceeds the limit of " + limit + " bytes";
+            return "header at byte " + offset + " exceeds the limit of " + limit + " bytes";
         }
 
         public boolean tooLarge() {
@@ -73,10 +73,12 @@ public sealed interface EnvelopeError {
         }
     }
 
-    record ItemTooLarge(long offset, int itemIndex, String type, long size, long limit) implements EnvelopeError {
+    /** An item over one of Relay's per-type budgets; {@code type} is Relay's name of it (DiscardItemType). */
+    record ItemTooLarge(long offset, int itemIndex, String type, String what) implements EnvelopeError {
         public String detail() {
-            return "envelope exceeded size limits for type '" + type + "': item " + itemIndex + " at byte " + offset
-                    + " has " + size + " bytes, the limit is " + limit;
+            return "envelope exceeded size limits for type '" + type
+                    + "' (https://develop.sentry.dev/sdk/envelopes/#size-limits): item " + itemIndex + " at byte "
+                    + offset + ": " + what;
         }
 
         public boolean tooLarge() {

@@ -17,9 +17,15 @@ package io.replaylink.envelope;
  * @param maxLogSize               one log (log items: the payload divided by item_count)
  * @param maxSpanSize              one span (span, otel_span items: the payload divided by item_count)
  * @param maxTraceMetricSize       one trace metric
- * @param maxItemCount             items in one envelope
- * @param maxHeaderSize            one header line (envelope or item)
- * @param maxJsonDepth             nesting depth of a header's JSON
+ * @param maxItemCount             items in one envelope (Relay has no such bound; this one is a memory bound)
+ * @param maxHeaderSize            one header (envelope or item; Relay has no such bound but the body's)
+ * @param maxJsonDepth             nesting depth of a header's JSON (serde_json's recursion limit, 128)
+ * @param maxAttachmentCount       attachment, unreal_report and user_report items in one envelope
+ * @param maxAttachmentsSize       their total size
+ * @param maxSessionCount          session and sessions items in one envelope
+ * @param maxClientReportsCount    client_report items in one envelope
+ * @param maxStandaloneSpanCount   span items that are not containers
+ * @param maxContainerSize         one log, span or trace-metric container, and standalone spans in total
  */
 public record EnvelopeLimits(
         long maxEventSize,
@@ -36,14 +42,35 @@ public record EnvelopeLimits(
         long maxTraceMetricSize,
         int maxItemCount,
         int maxHeaderSize,
-        int maxJsonDepth) {
+        int maxJsonDepth,
+        int maxAttachmentCount,
+        long maxAttachmentsSize,
+        int maxSessionCount,
+        int maxClientReportsCount,
+        int maxStandaloneSpanCount,
+        long maxContainerSize) {
 
     public static final long KIB = 1024;
     public static final long MIB = 1024 * KIB;
 
+    /** The per-item sizes and the bounds of this reader; the counts and totals are Relay's defaults. */
+    public EnvelopeLimits(long maxEventSize, long maxAttachmentSize, long maxReplayCompressedSize,
+                          long maxSessionsSize, long maxClientReportsSize, long maxProfileSize, long maxCheckInSize,
+                          long maxStatsdSize, long maxMetricBucketsSize, long maxLogSize, long maxSpanSize,
+                          long maxTraceMetricSize, int maxItemCount, int maxHeaderSize, int maxJsonDepth) {
+        this(maxEventSize, maxAttachmentSize, maxReplayCompressedSize, maxSessionsSize, maxClientReportsSize,
+                maxProfileSize, maxCheckInSize, maxStatsdSize, maxMetricBucketsSize, maxLogSize, maxSpanSize,
+                maxTraceMetricSize, maxItemCount, maxHeaderSize, maxJsonDepth, 30, 200 * MIB, 100, 100, 25,
+                12 * MIB);
+    }
+
+    /**
+     * Relay's defaults ({@code relay-config} {@code Limits::default}), and for the two bounds Relay does not have
+     * (items in an envelope, bytes in one header) what keeps a header's parsed tree within a few MiB.
+     */
     public static EnvelopeLimits relayDefaults() {
         return new EnvelopeLimits(MIB, 200 * MIB, 10 * MIB, 10 * MIB, 100 * KIB, 50 * MIB, 100 * KIB, MIB, MIB,
-                2 * MIB, 10 * MIB, MIB, 1000, 64 * (int) KIB, 64);
+                2 * MIB, 10 * MIB, MIB, 10_000, 2 * (int) MIB, 128);
     }
 
     /** The largest payload (per contained element for containers) an item of this type may have; -1: no limit. */

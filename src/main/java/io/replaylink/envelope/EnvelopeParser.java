@@ -14,11 +14,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads an envelope from a buffer as Relay does (develop docs "Envelopes"; Relay {@code Envelope::parse_bytes}):
- * a header line, then items, each a header line and a payload of {@code length} bytes or, without {@code length},
- * up to the next newline; a newline after the last payload is optional and {@code \r} belongs to the payload.
- * Whitespace before a header line is skipped. Header lines are read with jackson-core's streaming parser under the
- * configured limits; payloads are retained slices of the input, never copied or parsed.
+ * Reads an envelope from a buffer as Relay does (develop docs "Envelopes"; Relay {@code Envelope::parse_request}):
+ * a header, then items, each a header and a payload of {@code length} bytes or, without {@code length}, up to the
+ * next newline; a newline after the last payload is optional and {@code \r} belongs to the payload.
+ * <ul>
+ *   <li>A header is one JSON object, read as a stream: whitespace before it is skipped and it may span lines; the
+ *   byte after it must be a newline or the end. A byte order mark is not whitespace. Header bytes must be strict
+ *   UTF-8.</li>
+ *   <li>Header fields Relay types are checked as Relay's serde types check them ({@link HeaderTypes}); a second
+ *   occurrence of a typed field is an error, of another field the last one wins.</li>
+ *   <li>Relay's per-type budgets ({@link ItemBudgets}) are checked once the whole envelope was read, so a malformed
+ *   envelope is a 400 before it is a 413, as in Relay.</li>
+ * </ul>
+ * Headers are read with jackson-core's streaming parser under the configured limits; payloads are retained slices of
+ * the input, never copied or parsed.
  *
  * <p>Thread-safe and reusable.
  */
@@ -62,6 +71,8 @@ public final class EnvelopeParser {
         boolean trailingNewline = envelopeLine.newline;
 
         List<Item> items = new ArrayList<>();
+        ItemBudgets budgets = new ItemBudgets(limits);
+        EnvelopeError overBudget = null;
         try {
             while (pos < end) {
                 if (items.size() >= limits.maxItemCount()) {
@@ -73,13 +84,18 @@ public final class EnvelopeParser {
                 }
                 int index = items.size();
                 HeaderLine line = readHeaderLine(body, base, headerStart, end, index);
-                ItemHeader itemHeader = itemHeader(line, base, headerStart, index);
+                String problem = HeaderTypes.itemHeader(line.fields);
+                if (problem != null) {
+                    throw new EnvelopeParseException(new EnvelopeError.InvalidItemHeader(headerStart - base, index,
+                            problem));
+                }
+                ItemHeader itemHeader = new ItemHeader(ItemType.of((String) line.fields.get("type")), line.fields,
+                        line.raw);
                 int payloadStart = line.next;
                 int payloadEnd;
                 var length = itemHeader.length();
                 if (length.isPresent()) {
                     long declared = length.getAsLong();
-                    checkItemSize(itemHeader, declared, base, headerStart, index);
                     long available = end - payloadStart;
                     if (declared > available) {
                         throw new EnvelopeParseException(new EnvelopeError.LengthOverflow(
@@ -92,11 +108,18 @@ public final class EnvelopeParser {
                 } else {
                     int newline = payloadStart >= end ? -1 : body.indexOf(payloadStart, end, (byte) '\n');
                     payloadEnd = newline < 0 ? end : newline;
-                    checkItemSize(itemHeader, payloadEnd - payloadStart, base, headerStart, index);
+                }
+                ItemBudgets.Exceeded exceeded = budgets.charge(itemHeader, payloadEnd - payloadStart);
+                if (exceeded != null && overBudget == null) {
+                    overBudget = new EnvelopeError.ItemTooLarge(headerStart - base, index, exceeded.type(),
+                            exceeded.what());
                 }
                 trailingNewline = payloadEnd < end;
                 items.add(new Item(itemHeader, body.retainedSlice(payloadStart, payloadEnd - payloadStart)));
                 pos = payloadEnd + 1;
+            }
+            if (overBudget != null) {
+                throw new EnvelopeParseException(overBudget);
             }
         } catch (EnvelopeParseException | RuntimeException e) {
             new Envelope(header, items, false).release();
@@ -105,63 +128,86 @@ public final class EnvelopeParser {
         return new Envelope(header, items, trailingNewline);
     }
 
-    private void checkItemSize(ItemHeader header, long size, int base, int at, int index)
-            throws EnvelopeParseException {
-        long limit = limits.maxItemSize(header.type());
-        if (limit < 0) {
-            return;
-        }
-        long perElement = size;
-        if (header.fields().get("item_count") instanceof Long count && count > 0) {
-            perElement = size / count;
-        }
-        if (perElement > limit) {
-            throw new EnvelopeParseException(new EnvelopeError.ItemTooLarge(
-                    at - base, index, header.type().wireName(), size, limit));
-        }
-    }
-
-    private static ItemHeader itemHeader(HeaderLine line, int base, int at, int index) throws EnvelopeParseException {
-        Object type = line.fields.get("type");
-        if (!(type instanceof String typeName)) {
-            throw new EnvelopeParseException(new EnvelopeError.InvalidItemHeader(at - base, index,
-                    type == null ? "missing field `type`" : "field `type` must be a string"));
-        }
-        Object length = line.fields.get("length");
-        if (length != null && !(length instanceof Long l && l >= 0 && l <= Integer.MAX_VALUE)) {
-            throw new EnvelopeParseException(new EnvelopeError.InvalidItemHeader(at - base, index,
-                    "field `length` must be a whole number from 0 to " + Integer.MAX_VALUE + ", got " + length));
-        }
-        return new ItemHeader(ItemType.of(typeName), line.fields, line.raw);
-    }
-
     private record HeaderLine(Map<String, Object> fields, byte[] raw, int next, boolean newline) {
     }
 
     /**
      * Reads one JSON object that starts at {@code start} and must be followed by a newline or the end; {@code
-     * itemIndex} is -1 for the envelope header.
+     * itemIndex} is -1 for the envelope header. The common case, a header on one line, parses just that line; a header
+     * whose JSON goes on past its line is read again from the body, up to {@code max_header_size}.
      */
-    @SuppressWarnings("unchecked")
     private HeaderLine readHeaderLine(ByteBuf body, int base, int start, int end, int itemIndex)
             throws EnvelopeParseException {
-        int searchEnd = (int) Math.min(end, (long) start + limits.maxHeaderSize() + 1);
-        int newline = body.indexOf(start, searchEnd, (byte) '\n');
-        int lineEnd = newline < 0 ? searchEnd : newline;
-        if (newline < 0 && searchEnd < end || lineEnd - start > limits.maxHeaderSize()) {
-            throw new EnvelopeParseException(new EnvelopeError.HeaderTooLarge(start - base, limits.maxHeaderSize()));
+        if (end - start >= 3 && body.getByte(start) == (byte) 0xef && body.getByte(start + 1) == (byte) 0xbb
+                && body.getByte(start + 2) == (byte) 0xbf) {
+            throw invalid(base, start, itemIndex, "expected value at line 1 column 1 (a byte order mark is not JSON)");
         }
-        byte[] raw = ByteBufUtil.getBytes(body, start, lineEnd - start);
-        Object value;
-        int consumed;
+        int limit = (int) Math.min(end, (long) start + limits.maxHeaderSize());
+        int newline = body.indexOf(start, limit, (byte) '\n');
+        byte[] raw = null;
+        Parsed parsed = null;
+        if (newline >= 0) {
+            raw = ByteBufUtil.getBytes(body, start, newline - start);
+            parsed = parseObject(raw, base, start, itemIndex, true);
+        }
+        if (parsed == null) {
+            raw = ByteBufUtil.getBytes(body, start, limit - start);
+            parsed = parseObject(raw, base, start, itemIndex, limit < end);
+            if (parsed == null) {
+                throw new EnvelopeParseException(new EnvelopeError.HeaderTooLarge(start - base,
+                        limits.maxHeaderSize()));
+            }
+        }
+        int after = start + parsed.consumed;
+        if (after < end && body.getByte(after) != '\n') {
+            throw new EnvelopeParseException(new EnvelopeError.MissingNewline(after - base));
+        }
+        int invalidUtf8 = StrictUtf8.firstInvalid(raw, 0, parsed.consumed);
+        if (invalidUtf8 >= 0) {
+            throw invalid(base, start, itemIndex, "invalid UTF-8 at byte " + (start + invalidUtf8 - base));
+        }
+        String problem = itemIndex < 0 ? HeaderTypes.envelopeHeader(parsed.fields) : null;
+        if (problem != null) {
+            throw invalid(base, start, itemIndex, problem);
+        }
+        byte[] exact = parsed.consumed == raw.length ? raw : java.util.Arrays.copyOf(raw, parsed.consumed);
+        // a header that spans lines is written anew on one line: what follows a sidecar reads lines
+        boolean oneLine = true;
+        for (byte b : exact) {
+            if (b == '\n' || b == '\r') {
+                oneLine = false;
+                break;
+            }
+        }
+        return new HeaderLine(parsed.fields, oneLine ? exact : null, after < end ? after + 1 : end, after < end);
+    }
+
+    private record Parsed(Map<String, Object> fields, int consumed) {
+    }
+
+    /**
+     * Parses the JSON object at the start of {@code raw}; null when the input ends inside it and {@code mayGoOn} (the
+     * object may continue past {@code raw}).
+     */
+    private Parsed parseObject(byte[] raw, int base, int start, int itemIndex, boolean mayGoOn)
+            throws EnvelopeParseException {
         try (JsonParser parser = json.createParser(raw)) {
             JsonToken first = parser.nextToken();
+            if (first == null && mayGoOn) {
+                return null;
+            }
             if (first != JsonToken.START_OBJECT) {
                 throw invalid(base, start, itemIndex, first == null ? "expected a JSON object, got nothing"
                         : "expected a JSON object, got " + first.asString());
             }
-            value = JsonValues.read(parser);
-            consumed = (int) parser.currentLocation().getByteOffset();
+            Map<String, Object> fields = readObject(parser,
+                    itemIndex < 0 ? HeaderTypes.ENVELOPE_FIELDS : HeaderTypes.ITEM_FIELDS);
+            return new Parsed(fields, (int) parser.currentLocation().getByteOffset());
+        } catch (com.fasterxml.jackson.core.io.JsonEOFException e) {
+            if (mayGoOn) {
+                return null;
+            }
+            throw invalid(base, start, itemIndex, e.getOriginalMessage());
         } catch (StreamConstraintsException e) {
             throw invalid(base, start, itemIndex, e.getOriginalMessage());
         } catch (NumberFormatException | ArithmeticException e) {
@@ -172,11 +218,21 @@ public final class EnvelopeParser {
                     ? jpe.getOriginalMessage() : e.getMessage();
             throw invalid(base, start, itemIndex, message);
         }
-        if (consumed < raw.length) {
-            throw new EnvelopeParseException(new EnvelopeError.MissingNewline(start + consumed - base));
+    }
+
+    /** The header object's fields in order; a typed field sent twice is an error (serde's "duplicate field"). */
+    private static Map<String, Object> readObject(JsonParser parser, java.util.Set<String> typed) throws IOException {
+        Map<String, Object> map = new java.util.LinkedHashMap<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            parser.nextToken();
+            Object value = JsonValues.read(parser);
+            if (map.containsKey(name) && typed.contains(name)) {
+                throw new com.fasterxml.jackson.core.JsonParseException(parser, "duplicate field `" + name + "`");
+            }
+            map.put(name, value);
         }
-        boolean hasNewline = newline >= 0;
-        return new HeaderLine((Map<String, Object>) value, raw, hasNewline ? newline + 1 : end, hasNewline);
+        return java.util.Collections.unmodifiableMap(map);
     }
 
     private static EnvelopeParseException invalid(int base, int start, int itemIndex, String reason) {

@@ -17,8 +17,8 @@ import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
 
 /**
- * Request body decompression for {@code Content-Encoding} identity, gzip, deflate (zlib, or raw as some clients
- * send), br and zstd, as Relay accepts them. Output is counted while it is produced and stops at the limit, so no
+ * Request body decompression for {@code Content-Encoding} identity, gzip, deflate (zlib-wrapped only: raw deflate
+ * is refused, as Relay's decoder refuses it), br and zstd, as Relay accepts them. Output is counted while it is produced and stops at the limit, so no
  * compression bomb can take more than {@code max_envelope_size} of memory; every decoded chunk is charged to the
  * request's share of the in-flight memory budget as it is produced. The first {@link #INLINE_OUTPUT_BYTES}
  * are decoded on the calling event loop; a body that inflates beyond that continues on a worker thread, so a large
@@ -123,7 +123,10 @@ final class ContentDecoding {
                 int flg = in.read();
                 in.reset();
                 boolean zlib = cmf >= 0 && flg >= 0 && (cmf & 0x0f) == 8 && ((cmf << 8) | flg) % 31 == 0;
-                yield new InflaterInputStream(in, new Inflater(!zlib), CHUNK);
+                if (!zlib) {
+                    throw new java.util.zip.ZipException("not a zlib stream (raw deflate is not accepted)");
+                }
+                yield new InflaterInputStream(in, new Inflater(false), CHUNK);
             }
             case BR -> {
                 Brotli4jLoader.ensureAvailability();

@@ -178,14 +178,32 @@ final class IngestEndpoint {
         private Future<String> authorize(Envelope parsed, Optional<SentryAuth> auth, ReplayLinkConfig.Project project,
                                          long projectId) {
             try {
+                Object dsnField = parsed.header().fields().get("dsn");
                 Optional<String> dsn = parsed.header().dsn();
+                if (dsnField != null && dsn.isEmpty()) {
+                    // Relay: without credentials the dsn is the authentication (401), with them a typed field (400)
+                    if (auth.isEmpty()) {
+                        throw new SentryAuth.AuthException(401, "bad envelope authentication header: invalid dsn");
+                    }
+                    throw new Refusal(new IngestError.BadRequest("invalid envelope header: field `dsn`: expected a"
+                            + " DSN string", "InvalidHeader"));
+                }
                 if (dsn.isEmpty()) {
                     if (auth.isEmpty()) {
                         throw new SentryAuth.AuthException(401, "missing authorization information");
                     }
                     return Future.succeededFuture(auth.get().publicKey());
                 }
-                SentryAuth.Dsn fromHeader = SentryAuth.parseDsn(dsn.get());
+                SentryAuth.Dsn fromHeader;
+                try {
+                    fromHeader = SentryAuth.parseDsn(dsn.get());
+                } catch (SentryAuth.AuthException e) {
+                    if (auth.isEmpty()) {
+                        throw e;
+                    }
+                    throw new Refusal(new IngestError.BadRequest("invalid envelope header: field `dsn`: not a DSN",
+                            "InvalidHeader"));
+                }
                 if (fromHeader.projectId() != projectId) {
                     throw new Refusal(new IngestError.BadRequest("project id header mismatch between envelope and "
                             + "request: the dsn names project " + fromHeader.projectId() + ", the URL project "

@@ -37,6 +37,8 @@ public final class IngestServer {
     private volatile HttpServer server;
     private volatile boolean draining;
     private volatile boolean strictDecoderMissing;
+    /** Created on the ingest loop once it runs; used only there. */
+    private LoadShedder shedder;
     private static final System.Logger LOG = System.getLogger(IngestServer.class.getName());
     /** Connections open now (every connection is on the ingest loop, but closes may be reported elsewhere). */
     private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
@@ -60,14 +62,17 @@ public final class IngestServer {
                 .setCompressionSupported(false)
                 .setIdleTimeout(75).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setHandle100ContinueAutomatically(false)
-                // no h2c upgrade: SDKs speak HTTP/1.1 here, and the pipeline is then complete when a connection is
-                // admitted, so the strict decoder can take the place of Vert.x's before the first byte is read
-                .setHttp2ClearTextEnabled(false)
+                // h2c off by default: SDKs speak HTTP/1.1 here, and the pipeline is then complete when a connection
+                // is admitted, so the strict decoder can take the place of Vert.x's before the first byte is read
+                .setHttp2ClearTextEnabled(config.server().h2c())
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(64 * 1024);
         // listening from the context puts every connection on its event loop
         Promise<Integer> port = Promise.promise();
         context.runOnContext(v -> {
+            // on the ingest loop: the shedder measures the thread it is created on
+            shedder = LoadShedder.forCurrentThread(config.server().shedAboveCpu());
+            vertx.setPeriodic(LoadShedder.WINDOW_MS, id -> shedder.sample());
             server = vertx.createHttpServer(options).requestHandler(this::route)
                     .invalidRequestHandler(this::invalid)
                     .connectionHandler(c -> admit(c, options));
@@ -88,7 +93,7 @@ public final class IngestServer {
             return;
         }
         connection.closeHandler(v -> connections.decrementAndGet());
-        if (!StrictRequestDecoder.install(connection, options) && !strictDecoderMissing) {
+        if (!config.server().h2c() && !StrictRequestDecoder.install(connection, options) && !strictDecoderMissing) {
             strictDecoderMissing = true;
             LOG.log(System.Logger.Level.WARNING, "the strict HTTP decoder could not be installed: Content-Length with Transfer-Encoding and"
                     + " malformed chunk sizes are handled as Vert.x handles them");
@@ -147,6 +152,14 @@ public final class IngestServer {
             if (draining) {
                 HttpAnswers.send(request.response(),
                         new IngestError.Unavailable("shutting down", Duration.ofSeconds(5), "shutdown"));
+                return;
+            }
+            if (shedder != null && shedder.shed()) {
+                // the loop has no time left: refused before the body is read, so the requests taken keep their
+                // latency and this one comes back later (never left to time out in a socket buffer)
+                metrics.request(m.group(2), "rejected", "overload", System.nanoTime());
+                HttpAnswers.send(request.response(), new IngestError.Unavailable(
+                        "the sidecar is overloaded, retry later", Duration.ofSeconds(1), "overload"));
                 return;
             }
             endpoint.handle(request, m.group(2).equals("store") ? IngestEndpoint.Kind.STORE

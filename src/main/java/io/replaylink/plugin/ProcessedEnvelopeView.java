@@ -190,7 +190,7 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
         private void replacePayload(byte[] payload) {
             checkOpen();
             long limit = limits.maxItemSize(current.type());
-            if (payload.length > limit) {
+            if (limit >= 0 && payload.length > limit) {
                 throw new IllegalArgumentException("a " + type() + " payload of " + payload.length
                         + " bytes is over its limit of " + limit + " bytes; the item stays as it was");
             }

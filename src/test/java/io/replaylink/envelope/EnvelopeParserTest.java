@@ -200,12 +200,20 @@ class EnvelopeParserTest {
     }
 
     @Test
-    void itemOverItsTypeLimitIsRejectedBeforeReadingThePayload() {
-        String text = "{}\n{\"type\":\"event\",\"length\":2000000}\n";
+    void itemOverItsTypeLimitIsRejectedWithRelaysTypeName() {
+        String text = "{}\n{\"type\":\"event\",\"length\":2000000}\n" + "x".repeat(2_000_000) + "\n";
         EnvelopeError error = errorOf(text);
         assertThat(error).isInstanceOf(EnvelopeError.ItemTooLarge.class);
         assertThat(error.tooLarge()).isTrue();
-        assertThat(error.detail()).contains("'event'", "2000000", "1048576");
+        assertThat(error.detail()).startsWith("envelope exceeded size limits for type 'event'")
+                .contains("2000000", "1048576");
+    }
+
+    @Test
+    void aLengthPastTheEndIsAnUnexpectedEndBeforeAnySizeLimit() {
+        EnvelopeError error = errorOf("{}\n{\"type\":\"event\",\"length\":2000000}\n");
+        assertThat(error).isInstanceOf(EnvelopeError.LengthOverflow.class);
+        assertThat(error.tooLarge()).isFalse();
     }
 
     @Test
@@ -224,8 +232,11 @@ class EnvelopeParserTest {
                 d.maxCheckInSize(), d.maxStatsdSize(), d.maxMetricBucketsSize(), d.maxLogSize(), 10,
                 d.maxTraceMetricSize(), 10, 1024, 16));
         String spans = "x".repeat(30);
-        small.parse(buf("{}\n{\"type\":\"span\",\"item_count\":3,\"length\":30}\n" + spans + "\n")).release();
-        assertThatThrownBy(() -> small.parse(buf("{}\n{\"type\":\"span\",\"item_count\":2,\"length\":30}\n" + spans)))
+        String container = ",\"content_type\":\"application/vnd.sentry.items.span.v2+json\"";
+        small.parse(buf("{}\n{\"type\":\"span\",\"item_count\":3,\"length\":30" + container + "}\n" + spans + "\n"))
+                .release();
+        assertThatThrownBy(() -> small.parse(buf("{}\n{\"type\":\"span\",\"item_count\":2,\"length\":30" + container
+                + "}\n" + spans)))
                 .isInstanceOf(EnvelopeParseException.class);
     }
 

@@ -13,7 +13,7 @@ import java.util.List;
 import static io.replaylink.testing.TestSidecar.KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Rules reloaded without restart (a bad file keeps the old rules); drops reported as Relay outcomes; errors kept. */
+/** Rules reloaded without restart (a bad file keeps the old rules); drops reported as Relay outcomes; items sampling does not cover kept (one event-like item per envelope, as Relay allows). */
 class SamplingReloadAndOutcomesTest {
 
     static String rules(double rate) {
@@ -21,12 +21,12 @@ class SamplingReloadAndOutcomesTest {
                 + "samplingValue: {type: sampleRate, value: " + rate + "}}]}\n";
     }
 
-    static byte[] transactionWithError(String traceId) {
+    static byte[] transactionWithAttachment(String traceId) {
         String tx = "{\"type\":\"transaction\",\"transaction\":\"GET /x\"}";
-        String err = "{\"level\":\"error\",\"platform\":\"java\"}";
+        String err = "a log file";
         return ("{\"event_id\":\"" + Envelopes.id() + "\",\"trace\":{\"trace_id\":\"" + traceId + "\"}}\n"
                 + "{\"type\":\"transaction\",\"length\":" + tx.length() + "}\n" + tx + "\n"
-                + "{\"type\":\"event\",\"length\":" + err.length() + "}\n" + err + "\n").getBytes(StandardCharsets.UTF_8);
+                + "{\"type\":\"attachment\",\"length\":" + err.length() + "}\n" + err + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     @Test
@@ -40,25 +40,25 @@ class SamplingReloadAndOutcomesTest {
                 sinks: [{name: file, config: {dir: "%s"}}]
                 """.formatted(rules, out))) {
             String trace = Envelopes.id();
-            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, transactionWithError(trace)).statusCode())
+            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, transactionWithAttachment(trace)).statusCode())
                     .isEqualTo(200);
             List<String> lines = awaitLines(out, 2);
             String envelope = lines.stream().filter(l -> l.startsWith("{\"kind\":\"envelope\"")).findFirst().orElseThrow();
             String outcome = lines.stream().filter(l -> l.startsWith("{\"kind\":\"outcome\"")).findFirst().orElseThrow();
-            assertThat(envelope).as("the error is kept, the transaction dropped")
-                    .contains("\"type\":\"event\"").doesNotContain("\"type\":\"transaction\"");
+            assertThat(envelope).as("the attachment is kept, the transaction dropped")
+                    .contains("\"type\":\"attachment\"").doesNotContain("\"type\":\"transaction\"");
             assertThat(outcome).contains("\"outcome\":1", "\"reason\":\"Sampled:77\"", "\"category\":2",
                     "\"project_id\":1");
 
             Files.writeString(rules, rules(1.0));
             Thread.sleep(1100);
-            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, transactionWithError(Envelopes.id())).statusCode())
+            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, transactionWithAttachment(Envelopes.id())).statusCode())
                     .isEqualTo(200);
             assertThat(awaitLines(out, 3).get(2)).as("reloaded: kept").contains("\"type\":\"transaction\"");
 
             Files.writeString(rules, "default: {rules: [{id: 1, type: trace, condition: {op: bogus}}]}\n");
             Thread.sleep(1100);
-            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, transactionWithError(Envelopes.id())).statusCode())
+            assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, transactionWithAttachment(Envelopes.id())).statusCode())
                     .isEqualTo(200);
             assertThat(awaitLines(out, 4).get(3)).as("bad file rejected: the old rules stay")
                     .contains("\"type\":\"transaction\"");

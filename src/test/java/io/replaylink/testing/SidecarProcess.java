@@ -16,9 +16,14 @@ public final class SidecarProcess implements AutoCloseable {
 
     /**
      * The sidecar's JVM options in tests and benches: a 512 MB heap cap, so RSS is measured against the load tests'
-     * bound (scripts/run leaves the JVM's defaults); {@code -Dsidecar.jvm="..."} replaces them, e.g. to try a collector.
+     * bound (scripts/run sets 1 GiB, REPLAYLINK_HEAP); {@code -Dsidecar.jvm="..."} replaces them, e.g. to try a
+     * collector or scripts/run's heap.
      */
     static final List<String> JVM_OPTIONS = List.of(System.getProperty("sidecar.jvm", "-Xmx512m").trim().split("\\s+"));
+
+    public static List<String> jvmOptions() {
+        return JVM_OPTIONS;
+    }
 
     private final Path config;
     private final Path log;
@@ -51,8 +56,13 @@ public final class SidecarProcess implements AutoCloseable {
             command.addAll(JVM_OPTIONS);
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "--config",
                     config.toString()));
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            if (!Files.readString(config).contains("shed_above_cpu")) {
+                // load shedding only where a test or bench asks for it: a cold JVM's burst is no overload
+                builder.environment().put("REPLAYLINK_SERVER_SHED_ABOVE_CPU", "1");
+            }
+            process = builder.start();
             long deadline = System.currentTimeMillis() + 30_000;
             while (System.currentTimeMillis() < deadline && process.isAlive()) {
                 if (countListening() > before) {

@@ -35,7 +35,15 @@ public final class TestSidecar implements AutoCloseable {
         return start(yaml, Map.of());
     }
 
+    /**
+     * Starts a sidecar. Load shedding is off unless the test asks for it ({@code server.shed_above_cpu}, or its
+     * environment variable): a test's burst on a cold JVM keeps the loop busy for a moment, which is no overload.
+     */
     public static TestSidecar start(String yaml, Map<String, String> env) {
+        if (!yaml.contains("shed_above_cpu") && !env.containsKey("REPLAYLINK_SERVER_SHED_ABOVE_CPU")) {
+            env = new java.util.HashMap<>(env);
+            env.put("REPLAYLINK_SERVER_SHED_ABOVE_CPU", "1");
+        }
         ReplayLinkConfig config = ConfigLoader.parse(yaml, env);
         Vertx vertx = Vertx.vertx();
         try {

@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * The benchmarks behind README's figures, each beside a baseline measured in the same run. {@code scripts/bench}
  * calls this with the suites to run ({@code codec}, {@code splice}, {@code sampling}, {@code index}, {@code kafka},
- * {@code cost}; all by default; {@code e2e}, the side-by-side rate sweep with nginx, only when named);
+ * {@code cost}; all by default; {@code e2e}, the side-by-side rate sweep with nginx, and {@code overload}, twice the
+ * highest clean rate for a minute, only when named);
  * {@code -Dbench.quick=true} shortens the run.
  */
 public final class BenchMain {
@@ -26,9 +27,9 @@ public final class BenchMain {
         List<String> all = List.of("codec", "splice", "sampling", "index", "kafka", "cost");
         List<String> suites = args.length == 0 ? all : List.of(args);
         for (String suite : suites) {
-            if (!all.contains(suite) && !suite.equals("e2e")) {
+            if (!all.contains(suite) && !suite.equals("e2e") && !suite.equals("overload")) {
                 System.err.println("scripts/bench: no suite " + suite + " (suites: " + String.join(", ", all)
-                        + ", e2e; interval is now part of cost)");
+                        + ", e2e, overload; interval is now part of cost)");
                 System.exit(2);
             }
         }
@@ -55,6 +56,9 @@ public final class BenchMain {
         }
         if (suites.contains("e2e")) {
             report.append(SideBySideBench.run(quick ? 2 : 5)).append("\n");
+        }
+        if (suites.contains("overload")) {
+            report.append(OverloadBench.run(quick)).append("\n");
         }
         System.out.println();
         System.out.println(report);

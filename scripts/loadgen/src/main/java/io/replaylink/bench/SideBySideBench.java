@@ -322,6 +322,9 @@ public final class SideBySideBench {
         latency.reset();
         org.HdrHistogram.Histogram sendLag = runs.get(0).sendLag().copy();
         sendLag.reset();
+        org.HdrHistogram.Histogram accepted = runs.get(0).acceptedLatency().copy();
+        accepted.reset();
+        long refusalsWithoutRetryAfter = 0;
         java.util.Map<Integer, Long> byStatus = new java.util.TreeMap<>();
         java.util.Map<Integer, Integer> wrong = new java.util.TreeMap<>();
         long sent = 0;
@@ -334,6 +337,8 @@ public final class SideBySideBench {
                 firstUnexpected = r.firstUnexpectedAnswer();
             }
             latency.add(r.latency());
+            accepted.add(r.acceptedLatency());
+            refusalsWithoutRetryAfter += r.refusalsWithoutRetryAfter();
             sendLag.add(r.sendLag());
             r.byStatus().forEach((k, v) -> byStatus.merge(k, v, Long::sum));
             r.wrongStatus().forEach((k, v) -> wrong.merge(k, v, Integer::sum));
@@ -343,7 +348,7 @@ public final class SideBySideBench {
             seconds += r.seconds();
         }
         return new LoadGenerator.Result(sent, byStatus, errors, latency, seconds, wrong, List.of(), gc, sendLag,
-                firstUnexpected);
+                firstUnexpected, accepted, refusalsWithoutRetryAfter);
     }
 
     static double median(List<Double> values) {

@@ -28,8 +28,11 @@ import java.util.concurrent.TimeUnit;
  * progress line each second and stops by itself at the end of the stream. Only loopback targets are allowed.
  */
 public final class LoadGenerator {
-    /** One second of the run: requests sent and answered, latency percentiles of the answers, in ms. */
-    public record Second(double at, long sent, long answered, double p50, double p99, double max) {
+    /**
+     * One second of the run: requests sent and answered, latency percentiles of the answers, in ms, and the answers
+     * that were refusals (503 or 429).
+     */
+    public record Second(double at, long sent, long answered, double p50, double p99, double max, long refused) {
     }
 
     /**
@@ -38,11 +41,13 @@ public final class LoadGenerator {
      * {@code sendLag}: microseconds from each request's scheduled time to the moment the generator handed it to its
      * HTTP client (the generator's own lateness, a part of every latency; a server stall does not show here);
      * {@code firstUnexpectedAnswer}: the first answer other than the stream expected, with (the start of) its body,
-     * which says why (null when every answer was as expected).
+     * which says why (null when every answer was as expected); {@code acceptedLatency}: the latency of the 200
+     * answers alone; {@code refusalsWithoutRetryAfter}: 503 and 429 answers that did not say when to come back.
      */
     public record Result(long sent, Map<Integer, Long> byStatus, long errors, Histogram latency, double seconds,
                          Map<Integer, Integer> wrongStatus, java.util.List<Second> timeline, long generatorGcMillis,
-                         Histogram sendLag, String firstUnexpectedAnswer) {
+                         Histogram sendLag, String firstUnexpectedAnswer, Histogram acceptedLatency,
+                         long refusalsWithoutRetryAfter) {
         public long answered() {
             return byStatus.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -80,6 +85,8 @@ public final class LoadGenerator {
                         .setHttp2ClearTextUpgrade(false),
                 new PoolOptions().setHttp1MaxSize(connections).setHttp2MaxSize(Math.max(1, connections / 16)));
         Recorder recorder = new Recorder(60_000_000L, 3);
+        Histogram accepted = new Histogram(60_000_000L, 3);
+        long[] refusals = new long[3]; // [0] all, [1] before this second, [2] without Retry-After
         Histogram total = new Histogram(60_000_000L, 3);
         Histogram sendLag = new Histogram(60_000_000L, 3);
         Map<Integer, Long> byStatus = new TreeMap<>();
@@ -107,6 +114,12 @@ public final class LoadGenerator {
                                     .putHeader("Content-Type", r.contentType()).setIdleTimeout(30_000))
                             .compose(req -> req.send(Buffer.buffer(r.body())))
                             .compose(resp -> resp.body().map(b -> {
+                                if (resp.statusCode() == 503 || resp.statusCode() == 429) {
+                                    refusals[0]++;
+                                    if (resp.getHeader("Retry-After") == null) {
+                                        refusals[2]++;
+                                    }
+                                }
                                 if (resp.statusCode() != stream.expectedStatus().getOrDefault(index, 200)) {
                                     wrong.put(index, resp.statusCode());
                                     if (firstUnexpected[0] == null) {
@@ -122,6 +135,9 @@ public final class LoadGenerator {
                                 recorder.recordValue(Math.min(micros, 60_000_000L));
                                 if (ar.succeeded()) {
                                     byStatus.merge(ar.result(), 1L, Long::sum);
+                                    if (ar.result() == 200) {
+                                        accepted.recordValue(Math.min(micros, 60_000_000L));
+                                    }
                                 } else {
                                     counters[1]++;
                                 }
@@ -137,7 +153,9 @@ public final class LoadGenerator {
                 total.add(interval);
                 timeline.add(new Second((System.nanoTime() - start[0]) / 1e9, counters[0] - lastSecond[0],
                         counters[2] - lastSecond[1], interval.getValueAtPercentile(50) / 1000.0,
-                        interval.getValueAtPercentile(99) / 1000.0, interval.getMaxValue() / 1000.0));
+                        interval.getValueAtPercentile(99) / 1000.0, interval.getMaxValue() / 1000.0,
+                        refusals[0] - refusals[1]));
+                refusals[1] = refusals[0];
                 if (progress != null) {
                     progress.printf(Locale.ROOT, "%5.0f s  sent %6d/s  answered %6d/s  p50 %7.2f ms  p99 %7.2f ms"
                                     + "  errors %d%n", (System.nanoTime() - start[0]) / 1e9, counters[0] - lastSecond[0],
@@ -163,7 +181,7 @@ public final class LoadGenerator {
         last.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         client.close();
         return new Result(counters[0], Map.copyOf(byStatus), counters[1], total, seconds, Map.copyOf(wrong),
-                java.util.List.copyOf(timeline), gcMillis() - gc0, sendLag, firstUnexpected[0]);
+                java.util.List.copyOf(timeline), gcMillis() - gc0, sendLag, firstUnexpected[0], accepted, refusals[2]);
     }
 
     private static long gcMillis() {

@@ -97,22 +97,22 @@ public final class LoadMain {
             if (target == null && sink.equals("http")) {
                 upstream = UpstreamRecorder.start(vertx, Files.createTempFile("replaylink-upstream", ".envelopes"));
                 sidecar = ReplayLink.start(vertx, ConfigLoader.parse("""
-                        server: {port: 0}
+                        server: {port: 0, h2c: %s}
                         projects: [{id: 1, public_keys: []}]
                         processors: [replay-linker]
                         sinks: [{name: http, config: {url: "%s"}}]
-                        """.formatted(upstream.url()), Map.of()), Map.of()).await(30, TimeUnit.SECONDS);
+                        """.formatted(http2, upstream.url()), Map.of()), Map.of()).await(30, TimeUnit.SECONDS);
                 host = "127.0.0.1";
                 port = sidecar.port();
                 System.out.println("started a sidecar on 127.0.0.1:" + port + ", http sink to " + upstream.url());
             } else if (target == null) {
                 sinkDir = Files.createTempDirectory("replaylink-load");
                 sidecar = ReplayLink.start(vertx, ConfigLoader.parse("""
-                        server: {port: 0}
+                        server: {port: 0, h2c: %s}
                         projects: [{id: 1, public_keys: []}]
                         processors: [replay-linker]
                         sinks: [{name: file, config: {dir: "%s", max_file_size: 1073741824}}]
-                        """.formatted(sinkDir), Map.of()), Map.of()).await(30, TimeUnit.SECONDS);
+                        """.formatted(http2, sinkDir), Map.of()), Map.of()).await(30, TimeUnit.SECONDS);
                 host = "127.0.0.1";
                 port = sidecar.port();
                 System.out.println("started a sidecar on 127.0.0.1:" + port + ", file sink in " + sinkDir);

@@ -225,7 +225,7 @@ class LoadGeneratorTest {
     void http2WithPriorKnowledgeWorksToo(@TempDir Path dir) throws Exception {
         Stream s = StreamGenerator.generate(scenario("seed: 5\nsessions: 20\nreplay_share: 1\nrate: {rps: 200}\n"));
         try (TestSidecar sidecar = TestSidecar.start("""
-                server: {port: 0}
+                server: {port: 0, h2c: true}
                 projects: [{id: 1, public_keys: []}]
                 processors: [replay-linker]
                 sinks: [{name: file, config: {dir: "%s"}}]
