@@ -93,4 +93,35 @@ public final class JsonValues {
             throw new IOException("not a JSON value: " + value.getClass().getName());
         }
     }
+
+    /** Heap bytes per header value, an upper estimate: a map entry, its key and a boxed or short value. */
+    static final long BYTES_PER_VALUE = 120;
+
+    /**
+     * An estimate of the heap the envelope's parsed headers take ({@link #BYTES_PER_VALUE} a value, string
+     * characters on top), so a large header can be charged to a memory budget. Linear in the headers' values.
+     */
+    public static long treeBytes(Envelope envelope) {
+        long bytes = treeBytes(envelope.header().fields());
+        for (Item item : envelope.items()) {
+            bytes += treeBytes(item.header().fields());
+        }
+        return bytes;
+    }
+
+    private static long treeBytes(Object value) {
+        long bytes = BYTES_PER_VALUE;
+        if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                bytes += String.valueOf(e.getKey()).length() + treeBytes(e.getValue());
+            }
+        } else if (value instanceof List<?> list) {
+            for (Object v : list) {
+                bytes += treeBytes(v);
+            }
+        } else if (value instanceof String s) {
+            bytes += s.length();
+        }
+        return bytes;
+    }
 }

@@ -57,6 +57,8 @@ final class IngestEndpoint {
     private final Delivery delivery;
     private final Metrics metrics;
     private final InflightBudget budget;
+    /** Header trees up to this size are not charged to the budget (an SDK's headers are a few hundred bytes). */
+    static final long TREE_BYTES_FREE = 256 * 1024;
 
     IngestEndpoint(Vertx vertx, ReplayLinkConfig config, EnvelopeParser parser, ProcessorChain processors,
                    Delivery delivery, Metrics metrics, InflightBudget budget) {
@@ -161,12 +163,21 @@ final class IngestEndpoint {
                         || contentType != null && contentType.startsWith("application/x-sentry-envelope");
                 envelope = envelopeBody ? parser.parse(body)
                         : StoreRequests.toEnvelope(body, parser.limits().maxEventSize());
+                // a header's parsed tree can be many times its bytes (2 MiB of tiny fields: ~30 MiB): a large one is
+                // charged to the in-flight budget with the body, so bodies and trees together stay within it
+                long treeBytes = io.replaylink.envelope.JsonValues.treeBytes(envelope);
+                if (treeBytes > TREE_BYTES_FREE && !reservation.grow(treeBytes)) {
+                    throw new Refusal(new IngestError.Unavailable("too many request bodies in memory, retry later",
+                            java.time.Duration.ofSeconds(1), "memory"));
+                }
                 for (Item item : envelope.items()) {
                     metrics.item(item.type(), "received", "ok");
                 }
                 return Future.succeededFuture(envelope);
             } catch (EnvelopeParseException e) {
                 return Future.failedFuture(new Refusal(new IngestError.Malformed(e.error())));
+            } catch (Refusal e) {
+                return Future.failedFuture(e);
             } catch (StoreRequests.StoreException e) {
                 return Future.failedFuture(new Refusal(e.error));
             } finally {

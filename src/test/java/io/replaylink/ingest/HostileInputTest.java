@@ -304,6 +304,32 @@ class HostileInputTest {
         upstream.drain();
     }
 
+    /**
+     * A header of many tiny fields is a small body but a large tree: the tree is charged to the in-flight budget with
+     * the body, so past the budget it is a 503 with Retry-After (memory), not an OutOfMemoryError; within it, a 200.
+     */
+    @Test
+    void aHeaderTreeIsChargedToTheInflightBudget() throws Exception {
+        StringBuilder header = new StringBuilder("{");
+        for (int i = 0; i < 60_000; i++) {
+            header.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":0");
+        }
+        byte[] body = header.append("}\n{\"type\":\"event\"}\n{}\n").toString().getBytes(StandardCharsets.UTF_8);
+        try (TestSidecar small = TestSidecar.start("""
+                server: {port: 0, max_inflight_body_bytes: 2MiB}
+                projects: [{id: 1, public_keys: []}]
+                sinks: [{name: http, config: {url: "%s"}}]
+                """.formatted(upstream.url()))) {
+            HttpResponse<String> r = small.post("/api/1/envelope/?sentry_key=" + KEY, body);
+            assertThat(body.length).isLessThan(1 << 20);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(r.headers().firstValue("Retry-After")).isPresent();
+            assertThat(r.body()).contains("memory");
+        }
+        assertThat(post(body).statusCode()).as("within the default budget").isEqualTo(200);
+        assertThat(upstream.take(5)).isNotNull();
+    }
+
     String raw(String request) throws Exception {
         return raw(request.getBytes(StandardCharsets.ISO_8859_1));
     }

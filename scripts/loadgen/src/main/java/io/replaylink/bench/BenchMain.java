@@ -16,7 +16,7 @@ import java.util.Map;
  * The benchmarks behind README's figures, each beside a baseline measured in the same run. {@code scripts/bench}
  * calls this with the suites to run ({@code codec}, {@code splice}, {@code sampling}, {@code index}, {@code kafka},
  * {@code cost}; all by default; {@code e2e}, the side-by-side rate sweep with nginx, and {@code overload}, twice the
- * highest clean rate for a minute, only when named);
+ * highest clean rate for a minute, and {@code hostile}, memory under hostile bodies, only when named);
  * {@code -Dbench.quick=true} shortens the run.
  */
 public final class BenchMain {
@@ -27,9 +27,9 @@ public final class BenchMain {
         List<String> all = List.of("codec", "splice", "sampling", "index", "kafka", "cost");
         List<String> suites = args.length == 0 ? all : List.of(args);
         for (String suite : suites) {
-            if (!all.contains(suite) && !suite.equals("e2e") && !suite.equals("overload")) {
+            if (!all.contains(suite) && !List.of("e2e", "overload", "hostile").contains(suite)) {
                 System.err.println("scripts/bench: no suite " + suite + " (suites: " + String.join(", ", all)
-                        + ", e2e, overload; interval is now part of cost)");
+                        + ", e2e, overload, hostile; interval is now part of cost)");
                 System.exit(2);
             }
         }
@@ -59,6 +59,9 @@ public final class BenchMain {
         }
         if (suites.contains("overload")) {
             report.append(OverloadBench.run(quick)).append("\n");
+        }
+        if (suites.contains("hostile")) {
+            report.append(HostileMemoryBench.run(quick ? 15 : 60)).append("\n");
         }
         System.out.println();
         System.out.println(report);
