@@ -37,8 +37,8 @@ public final class IngestServer {
     private volatile HttpServer server;
     private volatile boolean draining;
     private volatile boolean strictDecoderMissing;
-    /** Created on the ingest loop once it runs; used only there. */
-    private LoadShedder shedder;
+    /** Measures the thread that serves the requests (the ingest loop) and refuses new ones when it is overloaded. */
+    private volatile LoadShedder shedder;
     private static final System.Logger LOG = System.getLogger(IngestServer.class.getName());
     /** Connections open now (every connection is on the ingest loop, but closes may be reported elsewhere). */
     private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
@@ -70,9 +70,11 @@ public final class IngestServer {
         // listening from the context puts every connection on its event loop
         Promise<Integer> port = Promise.promise();
         context.runOnContext(v -> {
-            // on the ingest loop: the shedder measures the thread it is created on
-            shedder = LoadShedder.forCurrentThread(config.server().shedAboveCpu());
-            vertx.setPeriodic(LoadShedder.WINDOW_MS, id -> shedder.sample());
+            shedder = LoadShedder.forServingThread(config.server().shedAboveCpu());
+            vertx.setPeriodic(LoadShedder.WINDOW_MS, id -> {
+                shedder.sample();
+                metrics.ingestLoop(shedder.busy(), shedder.share());
+            });
             server = vertx.createHttpServer(options).requestHandler(this::route)
                     .invalidRequestHandler(this::invalid)
                     .connectionHandler(c -> admit(c, options));
@@ -153,6 +155,10 @@ public final class IngestServer {
                 HttpAnswers.send(request.response(),
                         new IngestError.Unavailable("shutting down", Duration.ofSeconds(5), "shutdown"));
                 return;
+            }
+            LoadShedder shedder = this.shedder;
+            if (shedder != null) {
+                shedder.serving();
             }
             if (shedder != null && shedder.shed()) {
                 // the loop has no time left: refused before the body is read, so the requests taken keep their

@@ -81,6 +81,10 @@ public final class Metrics {
             .labelNames("endpoint").register(registry);
     private final Gauge inflightBodyBytes = Gauge.builder().name("replaylink_inflight_body_bytes")
             .help("Request body bytes held in memory now").register(registry);
+    private final Gauge ingestLoopBusy = Gauge.builder().name("replaylink_ingest_loop_busy_ratio")
+            .help("The ingest event loop's CPU time over wall time in the last 100 ms").register(registry);
+    private final Gauge shedShare = Gauge.builder().name("replaylink_shed_share")
+            .help("The share of new requests refused now because the ingest loop is overloaded").register(registry);
     private final Counter processorFailures = Counter.builder().name("replaylink_processor_failures_total")
             .help("Processor calls that failed or timed out (the envelope went on unchanged by them)")
             .labelNames("processor").register(registry);
@@ -222,6 +226,11 @@ public final class Metrics {
     public void bodyBytes(String encoding, long compressed, long decompressed) {
         bodyBytes.labelValues(encoding, "compressed").inc(compressed);
         bodyBytes.labelValues(encoding, "decompressed").inc(decompressed);
+    }
+
+    public void ingestLoop(double busy, double shed) {
+        ingestLoopBusy.set(busy);
+        shedShare.set(shed);
     }
 
     public void inflightBodyBytes(long bytes) {

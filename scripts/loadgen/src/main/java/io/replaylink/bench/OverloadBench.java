@@ -38,7 +38,11 @@ public final class OverloadBench {
                     "server: {port: 0, shed_above_cpu: 0.9}"));
             try (SidecarProcess sidecar = SidecarProcess.start(config, dir.resolve("sidecar.log"),
                     SideBySideBench.PINNED)) {
-                SideBySideBench.sweep(vertx, sidecar.port(), 1000, stepSeconds, 7_000_000L); // warm-up
+                // warm-up: a cold JVM on one core needs ~10 s at 1,000/s before it keeps up (and sheds meanwhile);
+                // half a minute rising to 6,000/s leaves the compilers done before the first measured step
+                for (int w = 0; w < (quick ? 2 : 6); w++) {
+                    SideBySideBench.sweep(vertx, sidecar.port(), 1000 + 1000 * w, 5, 7_000_000L + w);
+                }
                 double clean = 0;
                 StringBuilder steps = new StringBuilder();
                 for (double rate = 1000; rate <= 30_000; rate += quick ? 2000 : 1000) {
