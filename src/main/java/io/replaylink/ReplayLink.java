@@ -50,7 +50,7 @@ public final class ReplayLink {
         // their channels on it too, so a request, its index lookups and their answers never change threads
         this.ingestLoop = ingestLoop;
         Map<Class<?>, Object> services = Map.of(Vertx.class, vertx, Metrics.class, metrics, EventLoop.class,
-                ingestLoop.eventLoop());
+                ingestLoop.eventLoop(), ReplayLinkConfig.class, config);
         PluginLoader base = new PluginLoader(ReplayLink.class.getClassLoader(), env, services);
         this.forwarder = new Forwarder(base.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
         this.index = base.index(config.index());

@@ -241,7 +241,7 @@ class KafkaSinkTest {
         broker.createTopics(outcomes);
         try (TestSidecar s = TestSidecar.start("""
                 server: {port: 0}
-                projects: [{id: 1, public_keys: []}]
+                projects: [{id: 1, organization_id: 9, public_keys: []}]
                 processors: [{name: dynamic-sampling, config: {rules_file: "%s"}}]
                 sinks: [{name: kafka, config: {bootstrap_servers: "%s", organization_id: 7, topics: {outcomes: %s}}}]
                 """.formatted(rules, broker.bootstrap(), outcomes))) {
@@ -254,7 +254,8 @@ class KafkaSinkTest {
             assertThat(records).hasSize(1);
             Map<String, Object> o = io.replaylink.replay.JsonSpliceTestAccess.parse(new String(records.get(0).value(),
                     StandardCharsets.UTF_8));
-            assertThat(o).containsEntry("org_id", 7L).containsEntry("project_id", 1L).containsEntry("outcome", 1L)
+            assertThat(o).as("the project's organisation, not the sink's fallback").containsEntry("org_id", 9L)
+                    .containsEntry("project_id", 1L).containsEntry("outcome", 1L)
                     .containsEntry("reason", "Sampled:1004").containsEntry("event_id", eventId)
                     .containsEntry("category", 2L).containsEntry("quantity", 1L);
             assertThat((String) o.get("timestamp")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");

@@ -44,7 +44,8 @@ final class KafkaSink implements EnvelopeSink {
     private final Producer<byte[], byte[]> kafka;
     private final KafkaTopics topics;
     private final int maxInFlight;
-    private final long organizationId;
+    /** A project's Sentry organisation (its {@code organization_id}, else the sink's). */
+    private final java.util.function.LongUnaryOperator organizationOf;
     private final int retentionDays;
     private final int chunkSize;
     private final long deliveryTimeoutMs;
@@ -55,14 +56,15 @@ final class KafkaSink implements EnvelopeSink {
     private final AtomicInteger unloggedFailures = new AtomicInteger();
 
     KafkaSink(String name, Vertx vertx, Map<String, String> producerConfig, KafkaTopics topics, int maxInFlight,
-              long organizationId, int retentionDays, int chunkSize, long deliveryTimeoutMs, Metrics metrics) {
+              java.util.function.LongUnaryOperator organizationOf, int retentionDays, int chunkSize,
+              long deliveryTimeoutMs, Metrics metrics) {
         this.name = name;
         this.vertx = vertx;
         this.producer = KafkaProducer.createShared(vertx, "replaylink-" + name, producerConfig);
         this.kafka = producer.unwrap();
         this.topics = topics;
         this.maxInFlight = maxInFlight;
-        this.organizationId = organizationId;
+        this.organizationOf = organizationOf;
         this.retentionDays = retentionDays;
         this.chunkSize = chunkSize;
         this.deliveryTimeoutMs = deliveryTimeoutMs;
@@ -108,7 +110,8 @@ final class KafkaSink implements EnvelopeSink {
         List<RelayKafkaMessages.Message> messages;
         try {
             messages = RelayKafkaMessages.of(envelope, topics, new RelayKafkaMessages.Context(
-                    System.currentTimeMillis() / 1000, retentionDays, organizationId, chunkSize,
+                    System.currentTimeMillis() / 1000, retentionDays,
+                    organizationOf.applyAsLong(envelope.projectId()), chunkSize,
                     remoteAddr(envelope)));
         } catch (RuntimeException e) {
             release();
@@ -236,7 +239,8 @@ final class KafkaSink implements EnvelopeSink {
     @Override
     public CompletionStage<Void> sendOutcome(OutcomeMessage o) {
         String json = "{\"timestamp\":\"" + OUTCOME_TIME.format(java.time.Instant.ofEpochSecond(o.timestampSeconds()))
-                + "\",\"org_id\":" + organizationId + ",\"project_id\":" + o.projectId() + ",\"key_id\":null,"
+                + "\",\"org_id\":" + organizationOf.applyAsLong(o.projectId()) + ",\"project_id\":" + o.projectId()
+                + ",\"key_id\":null,"
                 + "\"outcome\":" + o.outcome() + ",\"reason\":" + quote(o.reason()) + ",\"event_id\":"
                 + quote(o.eventId()) + ",\"remote_addr\":" + quote(o.remoteAddr()) + ",\"source\":null,"
                 + "\"category\":" + o.category() + ",\"quantity\":" + o.quantity() + "}";

@@ -18,7 +18,8 @@ import java.util.Set;
  * {@code snappy}),
  * {@code delivery_timeout_ms} (20000: a record not acknowledged by then fails the envelope, which the client
  * sends again), {@code max_in_flight} (envelopes waiting for acknowledgements, 10000; beyond: 503),
- * {@code organization_id} (written into replay recordings, 1), {@code retention_days} (90),
+ * {@code organization_id} (written into replay recordings and outcomes for projects without an
+ * {@code organization_id} of their own, 1), {@code retention_days} (90),
  * {@code attachment_chunk_size} (bytes, 1 MiB as Relay), {@code producer} (a map of further kafka-clients
  * producer settings, passed as they are; {@code max.block.ms} is fixed at 0).
  */
@@ -76,8 +77,17 @@ public final class KafkaSinkProvider implements SinkProvider {
                 new IllegalStateException("the kafka sink needs the host's Vert.x runtime"));
         io.replaylink.metrics.Metrics metrics = context.hostService(io.replaylink.metrics.Metrics.class)
                 .orElseGet(io.replaylink.metrics.Metrics::new);
+        long fallbackOrganization = c.number("organization_id", 1);
+        // a project's organization_id (projects[]) where the host has one, else the sink's
+        java.util.function.LongUnaryOperator organizationOf = context
+                .hostService(io.replaylink.config.ReplayLinkConfig.class)
+                .map(host -> (java.util.function.LongUnaryOperator) project -> {
+                    var p = host.projects().get(project);
+                    return p != null && p.organizationId() != 0 ? p.organizationId() : fallbackOrganization;
+                })
+                .orElse(project -> fallbackOrganization);
         return new KafkaSink(context.name(), vertx, producer, KafkaTopics.from(c), (int) positive(c, "max_in_flight",
-                10_000), c.number("organization_id", 1), (int) positive(c, "retention_days", 90),
+                10_000), organizationOf, (int) positive(c, "retention_days", 90),
                 (int) positiveSize(c, "attachment_chunk_size", 1024 * 1024), deliveryTimeout, metrics);
     }
 
