@@ -202,7 +202,11 @@ public final class EnvelopeParser {
             }
             Map<String, Object> fields = readObject(parser,
                     itemIndex < 0 ? HeaderTypes.ENVELOPE_FIELDS : HeaderTypes.ITEM_FIELDS);
-            return new Parsed(fields, (int) parser.currentLocation().getByteOffset());
+            long consumed = parser.currentLocation().getByteOffset();
+            if (consumed <= 0 || consumed > raw.length) {
+                throw invalid(base, start, itemIndex, "malformed JSON");
+            }
+            return new Parsed(fields, (int) consumed);
         } catch (com.fasterxml.jackson.core.io.JsonEOFException e) {
             if (mayGoOn) {
                 return null;
@@ -231,6 +235,10 @@ public final class EnvelopeParser {
                 throw new com.fasterxml.jackson.core.JsonParseException(parser, "duplicate field `" + name + "`");
             }
             map.put(name, value);
+        }
+        if (parser.currentToken() != JsonToken.END_OBJECT) {
+            // the input ended inside the object (jackson answers no token rather than an error for some ends)
+            throw new com.fasterxml.jackson.core.io.JsonEOFException(parser, null, "unexpected end of input in an object");
         }
         return java.util.Collections.unmodifiableMap(map);
     }

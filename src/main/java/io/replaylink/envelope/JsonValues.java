@@ -25,6 +25,9 @@ public final class JsonValues {
     /** Reads the value at the parser's current token (which must already be set). */
     public static Object read(JsonParser parser) throws IOException {
         JsonToken token = parser.currentToken();
+        if (token == null) {
+            throw new com.fasterxml.jackson.core.io.JsonEOFException(parser, null, "unexpected end of input");
+        }
         switch (token) {
             case START_OBJECT: {
                 Map<String, Object> map = new LinkedHashMap<>();
@@ -33,11 +36,19 @@ public final class JsonValues {
                     parser.nextToken();
                     map.put(name, read(parser));
                 }
+                if (parser.currentToken() != JsonToken.END_OBJECT) {
+                    throw new com.fasterxml.jackson.core.io.JsonEOFException(parser, null,
+                            "unexpected end of input in an object");
+                }
                 return Collections.unmodifiableMap(map);
             }
             case START_ARRAY: {
                 List<Object> list = new ArrayList<>();
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    if (parser.currentToken() == null) {
+                        throw new com.fasterxml.jackson.core.io.JsonEOFException(parser, null,
+                                "unexpected end of input in a list");
+                    }
                     list.add(read(parser));
                 }
                 return Collections.unmodifiableList(list);
@@ -57,7 +68,7 @@ public final class JsonValues {
             case VALUE_NULL:
                 return null;
             default:
-                throw new IOException("unexpected JSON token " + token);
+                throw new com.fasterxml.jackson.core.JsonParseException(parser, "unexpected JSON token " + token);
         }
     }
 
