@@ -57,6 +57,7 @@ final class IngestEndpoint {
     private final Delivery delivery;
     private final Metrics metrics;
     private final InflightBudget budget;
+    private final ClientFaultLog clientFaults = new ClientFaultLog(10_000, System::currentTimeMillis);
     /** Header trees up to this size are not charged to the budget (an SDK's headers are a few hundred bytes). */
     static final long TREE_BYTES_FREE = 256 * 1024;
 
@@ -322,6 +323,10 @@ final class IngestEndpoint {
          * #LINGER_BYTES} or {@link #LINGER_MS}) before closing, so the client reads the answer instead of a reset.
          */
         private void send(IngestError error) {
+            int status = HttpAnswers.status(error);
+            if (status >= 400 && status < 500 && status != 429) {
+                clientFaults.fault(status, error.reason(), error.detail(), String.valueOf(http.remoteAddress()));
+            }
             boolean unread = !http.isEnded() && http.version() != io.vertx.core.http.HttpVersion.HTTP_2;
             if (unread && !http.response().headWritten()) {
                 http.response().putHeader("Connection", "close");
