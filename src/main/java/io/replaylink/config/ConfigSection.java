@@ -29,13 +29,22 @@ final class ConfigSection {
         this.env = env;
     }
 
+    /**
+     * The environment variable of a key: {@code REPLAYLINK_} and the key in upper case, every run of other characters
+     * one {@code _}: {@code sinks[0].config.url} is {@code REPLAYLINK_SINKS_0_CONFIG_URL} (as plugin configs read it).
+     */
+    public static String envName(String key) {
+        String name = key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]+", "_");
+        return "REPLAYLINK_" + (name.endsWith("_") ? name.substring(0, name.length() - 1) : name);
+    }
+
     String key(String name) {
         return path.isEmpty() ? name : path + "." + name;
     }
 
     private Object raw(String name) {
         read.add(name);
-        String envName = "REPLAYLINK_" + key(name).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        String envName = envName(key(name));
         String fromEnv = env.get(envName);
         return fromEnv != null ? fromEnv : values.get(name);
     }

@@ -59,6 +59,16 @@ class ConfigLoaderTest {
         assertThat(c.limits().envelope().maxEventSize()).isEqualTo(2 * 1024 * 1024);
     }
 
+    /** List entries take the documented form, one {@code _} between the parts: {@code REPLAYLINK_PROJECTS_0_...}. */
+    @Test
+    void listEntriesAreOverriddenInTheDocumentedForm() {
+        ReplayLinkConfig c = ConfigLoader.parse("projects: [{id: 1, public_keys: []}]\n" + MINIMAL,
+                Map.of("REPLAYLINK_PROJECTS_0_ORGANIZATION_ID", "5"));
+        assertThat(c.projects().get(1L).organizationId()).isEqualTo(5);
+        assertThat(ConfigSection.envName("sinks[0].config.url")).isEqualTo("REPLAYLINK_SINKS_0_CONFIG_URL");
+        assertThat(ConfigSection.envName("server.port")).isEqualTo("REPLAYLINK_SERVER_PORT");
+    }
+
     @Test
     void errorsNameTheKey() {
         assertKeyError("server: {prot: 1}\n" + MINIMAL, "server.prot", "unknown key");
