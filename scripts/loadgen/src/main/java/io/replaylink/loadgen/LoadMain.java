@@ -37,26 +37,43 @@ public final class LoadMain {
         String sink = "file";
         Path html = Path.of("load-report.html");
         int connections = 64;
+        String usage = "usage: scripts/load (--scenario FILE | --stream FILE) [--write-stream FILE]\n"
+                + "       [--target http://127.0.0.1:PORT (--sink-dir DIR | --kafka 127.0.0.1:PORT)]\n"
+                + "       [--sink file|http]   (without --target: the started sidecar's sink)\n"
+                + "       [--http2] [--connections N]\n"
+                + "       [--report FILE.html]   (default load-report.html)";
         for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--scenario" -> scenarioFile = Path.of(args[++i]);
-                case "--stream" -> streamIn = Path.of(args[++i]);
+            String option = args[i];
+            if (!java.util.Set.of("--scenario", "--stream", "--write-stream", "--target", "--sink-dir", "--kafka",
+                    "--http2", "--sink", "--connections", "--report").contains(option)) {
+                fail("unknown option " + option, usage);
+            }
+            if (!option.equals("--http2") && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
+                fail(option + " needs a value", usage);
+            }
+            switch (option) {
+                case "--scenario" -> scenarioFile = existing(args[++i], option, usage);
+                case "--stream" -> streamIn = existing(args[++i], option, usage);
                 case "--write-stream" -> streamOut = Path.of(args[++i]);
                 case "--target" -> target = args[++i];
                 case "--sink-dir" -> sinkDir = Path.of(args[++i]);
                 case "--kafka" -> kafka = args[++i];
                 case "--http2" -> http2 = true;
-                case "--sink" -> sink = args[++i];
-                case "--connections" -> connections = Integer.parseInt(args[++i]);
-                case "--report" -> html = Path.of(args[++i]);
-                default -> {
-                    System.err.println("usage: scripts/load (--scenario FILE | --stream FILE) [--write-stream FILE]\n"
-                            + "       [--target http://127.0.0.1:PORT (--sink-dir DIR | --kafka 127.0.0.1:PORT)]\n"
-                            + "       [--sink file|http]   (without --target: the started sidecar's sink)\n"
-                            + "       [--http2] [--connections N]\n"
-                            + "       [--report FILE.html]   (default load-report.html)");
-                    System.exit(2);
+                case "--sink" -> {
+                    sink = args[++i];
+                    if (!sink.equals("file") && !sink.equals("http")) {
+                        fail("--sink must be file or http, got " + sink, usage);
+                    }
                 }
+                case "--connections" -> {
+                    String n = args[++i];
+                    if (!n.matches("[1-9][0-9]{0,4}")) {
+                        fail("--connections must be a whole number from 1 to 99999, got " + n, usage);
+                    }
+                    connections = Integer.parseInt(n);
+                }
+                case "--report" -> html = Path.of(args[++i]);
+                default -> fail("unknown option " + option, usage);
             }
         }
         Stream stream;
@@ -174,5 +191,18 @@ public final class LoadMain {
             Thread.sleep(500);
         }
         return last;
+    }
+
+    private static void fail(String problem, String usage) {
+        System.err.println("scripts/load: " + problem + "\n" + usage);
+        System.exit(2);
+    }
+
+    private static Path existing(String file, String option, String usage) {
+        Path p = Path.of(file);
+        if (!Files.isRegularFile(p)) {
+            fail(option + ": no such file " + file, usage);
+        }
+        return p;
     }
 }
