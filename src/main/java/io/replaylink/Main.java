@@ -61,13 +61,18 @@ public final class Main {
         System.out.println("ReplayLink listening on http://" + host + ":" + app.port()
                 + " (config " + configPath + ")");
         for (ReplayLinkConfig.Project p : config.projects().values()) {
-            String key = p.acceptsAnyKey() ? "<any 32-hex key, e.g. 0123456789abcdef0123456789abcdef>"
-                    : p.publicKeys().iterator().next();
+            // pasteable as it is; a project that accepts any key takes any 32-hex key in its place
+            String key = p.acceptsAnyKey() ? "0123456789abcdef0123456789abcdef" : p.publicKeys().iterator().next();
             System.out.println("  DSN for project " + p.id() + ": http://" + key + "@" + host + ":" + app.port()
                     + "/" + p.id());
             if (p.acceptsAnyKey()) {
                 System.out.println("  WARNING: project " + p.id() + " accepts any public key (development only)");
             }
+        }
+        for (var sink : config.sinks()) {
+            System.out.println("  sink: " + sink.name() + (sink.name().equals("file")
+                    ? " (what would be forwarded is written as JSON lines under "
+                    + sink.config().getOrDefault("dir", "data") + "/)" : ""));
         }
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean stopping = new AtomicBoolean();
