@@ -54,7 +54,10 @@ public final class Main {
             return;
         } catch (Exception e) {
             vertx.close();
-            fail("cannot start: " + e.getMessage());
+            boolean bind = e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException
+                    || String.valueOf(e.getMessage()).contains("Address already in use");
+            fail("cannot start: " + (bind ? "cannot listen on " + config.server().host() + ":"
+                    + config.server().port() + " (server.host, server.port): " : "") + e.getMessage());
             return;
         }
         String host = config.server().host().equals("0.0.0.0") ? "127.0.0.1" : config.server().host();
