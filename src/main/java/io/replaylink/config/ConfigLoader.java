@@ -45,6 +45,13 @@ public final class ConfigLoader {
         try {
             root = new Yaml(new SafeConstructor(options)).load(yamlText);
         } catch (YAMLException e) {
+            String where = "";
+            if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
+                where = " at line " + (m.getProblemMark().getLine() + 1) + ", column "
+                        + (m.getProblemMark().getColumn() + 1);
+                String problem = m.getProblem() == null ? "" : ": " + m.getProblem();
+                throw new ConfigException("(file)", "not valid YAML" + where + problem);
+            }
             throw new ConfigException("(file)", "not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
         if (root != null && !(root instanceof Map)) {

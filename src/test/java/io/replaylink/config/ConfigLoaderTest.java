@@ -82,7 +82,8 @@ class ConfigLoaderTest {
         assertKeyError("sinks: [{config: {}}]\n", "sinks[0].name", "missing");
         assertKeyError("bogus: 1\n" + MINIMAL, "bogus", "unknown key");
         assertKeyError("server: [1, 2]\n" + MINIMAL, "server", "mapping");
-        assertKeyError("a: b: c\n", "(file)", "not valid YAML");
+        assertKeyError("a: b: c\n", "(file)", "not valid YAML at line 1, column 5");
+        assertKeyError("server:\n  port: 1\n  host: [\n", "(file)", "not valid YAML at line 4");
     }
 
     @Test
