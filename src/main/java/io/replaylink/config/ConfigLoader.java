@@ -70,7 +70,52 @@ public final class ConfigLoader {
         if (config.sinks().isEmpty()) {
             throw new ConfigException("sinks", "at least one sink is needed (e.g. `- name: file`)");
         }
+        rejectUnknownVariables(env, top.consulted());
         return config;
+    }
+
+    /** Read by scripts/run, not by the config. */
+    private static final java.util.Set<String> SCRIPT_VARIABLES = java.util.Set.of("REPLAYLINK_HEAP",
+            "REPLAYLINK_JAVA_OPTS");
+    /** A plugin's {@code config:} keys: checked by the plugin's own config (an unknown one stops start-up there). */
+    private static final java.util.regex.Pattern PLUGIN_VARIABLE = java.util.regex.Pattern.compile(
+            "REPLAYLINK_((SINKS|PROCESSORS)_\\d+|INDEX)_CONFIG_.+");
+
+    /**
+     * A {@code REPLAYLINK_*} variable that overrides no key is a typo that would otherwise do nothing: start-up stops
+     * and names the nearest variable that exists.
+     */
+    static void rejectUnknownVariables(Map<String, String> env, java.util.Set<String> consulted) {
+        for (String name : new java.util.TreeSet<>(env.keySet())) {
+            if (!name.startsWith("REPLAYLINK_") || consulted.contains(name) || SCRIPT_VARIABLES.contains(name)
+                    || PLUGIN_VARIABLE.matcher(name).matches()) {
+                continue;
+            }
+            String nearest = consulted.stream().min(java.util.Comparator.comparingInt(c -> distance(c, name)))
+                    .orElse(null);
+            throw new ConfigException("(environment)", name + " overrides no configuration key"
+                    + (nearest == null ? "" : "; the nearest is " + nearest));
+        }
+    }
+
+    /** Edit distance (Levenshtein), for naming the nearest key of a typo. */
+    static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static ReplayLinkConfig.Server server(ConfigSection s) {

@@ -22,11 +22,23 @@ final class ConfigSection {
     private final Map<String, Object> values;
     private final Map<String, String> env;
     private final Set<String> read = new HashSet<>();
+    /** Every environment variable any section of this config looked up (shared by the sections of one config). */
+    private final Set<String> consulted;
 
     ConfigSection(String path, Map<String, Object> values, Map<String, String> env) {
+        this(path, values, env, new HashSet<>());
+    }
+
+    private ConfigSection(String path, Map<String, Object> values, Map<String, String> env, Set<String> consulted) {
         this.path = path;
         this.values = values == null ? Map.of() : values;
         this.env = env;
+        this.consulted = consulted;
+    }
+
+    /** The environment variables looked up so far, by this section and every section made from it. */
+    Set<String> consulted() {
+        return consulted;
     }
 
     /**
@@ -45,6 +57,7 @@ final class ConfigSection {
     private Object raw(String name) {
         read.add(name);
         String envName = envName(key(name));
+        consulted.add(envName);
         String fromEnv = env.get(envName);
         return fromEnv != null ? fromEnv : values.get(name);
     }
@@ -142,7 +155,7 @@ final class ConfigSection {
         if (v != null && !(v instanceof Map)) {
             throw new ConfigException(key(name), "must be a mapping of keys to values");
         }
-        return new ConfigSection(key(name), (Map<String, Object>) v, env);
+        return new ConfigSection(key(name), (Map<String, Object>) v, env, consulted);
     }
 
     /** A list of mappings, e.g. the {@code sinks:} entries; each returned section is named {@code key[i]}. */
@@ -161,9 +174,9 @@ final class ConfigSection {
             Object entry = list.get(i);
             String entryPath = key(name) + "[" + i + "]";
             if (entry instanceof String s) {
-                out.add(new ConfigSection(entryPath, Map.of("name", s), env));
+                out.add(new ConfigSection(entryPath, Map.of("name", s), env, consulted));
             } else if (entry instanceof Map<?, ?> map) {
-                out.add(new ConfigSection(entryPath, (Map<String, Object>) map, env));
+                out.add(new ConfigSection(entryPath, (Map<String, Object>) map, env, consulted));
             } else {
                 throw new ConfigException(entryPath, "must be a name or a mapping with `name:`");
             }

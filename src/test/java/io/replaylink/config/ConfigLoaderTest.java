@@ -69,6 +69,18 @@ class ConfigLoaderTest {
         assertThat(ConfigSection.envName("server.port")).isEqualTo("REPLAYLINK_SERVER_PORT");
     }
 
+    /** A misspelt variable would silently do nothing: start-up stops and names the nearest one. */
+    @Test
+    void anUnknownVariableStopsStartUpNamingTheNearest() {
+        assertThatThrownBy(() -> ConfigLoader.parse(MINIMAL, Map.of("REPLAYLINK_SERVER_PROT", "3100")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("REPLAYLINK_SERVER_PROT overrides no configuration key")
+                .hasMessageContaining("the nearest is REPLAYLINK_SERVER_PORT");
+        ReplayLinkConfig ok = ConfigLoader.parse(MINIMAL, Map.of("REPLAYLINK_HEAP", "2g",
+                "REPLAYLINK_SINKS_0_CONFIG_DIR", "/tmp/x", "OTHER", "1"));
+        assertThat(ok.sinks()).hasSize(1);
+    }
+
     @Test
     void errorsNameTheKey() {
         assertKeyError("server: {prot: 1}\n" + MINIMAL, "server.prot", "unknown key");
