@@ -16,11 +16,28 @@ public final class Main {
     private Main() {
     }
 
+    static final String USAGE = """
+            usage: replaylink [--config PATH] [--check-config] [--version] [--help]
+              --config PATH     the YAML config (default config/replaylink.yaml)
+              --check-config    validate the config and the environment overrides, print the effective settings
+                                (secrets masked) and exit: 0 valid, 2 not
+              --version         print the version and exit
+            Every key can be overridden from the environment: REPLAYLINK_ + the key's path in upper case, each run of
+            other characters one _ (server.port: REPLAYLINK_SERVER_PORT, sinks[0].config.url:
+            REPLAYLINK_SINKS_0_CONFIG_URL); a REPLAYLINK_ variable that overrides no key is an error.""";
+
+    /** The build's version (the jar's manifest), or "development build" when run from classes. */
+    static String version() {
+        String v = Main.class.getPackage() == null ? null : Main.class.getPackage().getImplementationVersion();
+        return v == null ? "development build" : v;
+    }
+
     public static void main(String[] args) throws InterruptedException {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
         }
         Path configPath = Path.of("config/replaylink.yaml");
+        boolean check = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> {
@@ -29,11 +46,16 @@ public final class Main {
                     }
                     configPath = Path.of(args[++i]);
                 }
-                case "-h", "--help" -> {
-                    System.out.println("usage: replaylink [--config PATH]   (default config/replaylink.yaml)");
+                case "--check-config" -> check = true;
+                case "--version" -> {
+                    System.out.println("ReplayLink " + version());
                     return;
                 }
-                default -> fail("unknown argument " + args[i] + " (usage: replaylink [--config PATH])");
+                case "-h", "--help" -> {
+                    System.out.println(USAGE);
+                    return;
+                }
+                default -> fail("unknown argument " + args[i] + "\n" + USAGE);
             }
         }
         Map<String, String> env = System.getenv();
@@ -42,6 +64,12 @@ public final class Main {
             config = ConfigLoader.load(configPath, env);
         } catch (ConfigException e) {
             fail("invalid config " + configPath + ": " + e.getMessage());
+            return;
+        }
+        if (check) {
+            System.out.println("config " + configPath + " is valid (plugins check their own config: keys when they "
+                    + "start). Effective settings, secrets masked:");
+            System.out.println(EffectiveConfig.describe(config));
             return;
         }
         Vertx vertx = Vertx.vertx();
