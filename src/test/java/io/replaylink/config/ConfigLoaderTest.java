@@ -21,7 +21,10 @@ class ConfigLoaderTest {
         assertThat(embedded.sinks()).extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("file");
         assertThat(embedded.projects().get(1L).acceptsAnyKey()).isTrue();
         ReplayLinkConfig production = ConfigLoader.load(root.resolve("config/production.yaml"), Map.of());
-        assertThat(production.sinks()).extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("kafka", "http");
+        assertThat(production.sinks()).as("one sink: every envelope reaches Sentry once")
+                .extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("http");
+        assertThat(production.processors()).as("sampling shown but off")
+                .extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("replay-linker");
         assertThat(production.index().name()).isEqualTo("redis");
         assertThat(production.spool().enabled()).isTrue();
         try {
