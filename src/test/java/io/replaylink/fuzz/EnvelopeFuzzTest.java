@@ -1,7 +1,6 @@
 package io.replaylink.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Timeout;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -25,7 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class EnvelopeFuzzTest {
     static final EnvelopeParser PARSER = new EnvelopeParser(EnvelopeLimits.relayDefaults());
 
-    @Timeout(10) // per input: Jazzer reports a slower one as a finding (@FuzzTest must come last)
     @FuzzTest(maxDuration = "10m")
     void envelopesParseOrAreRejectedAndRoundTrip(byte[] data) {
         Envelope envelope;
@@ -60,7 +58,6 @@ class EnvelopeFuzzTest {
      * The splice never throws, and never makes a valid document invalid: it inserts ASCII and keeps every other byte,
      * so what it answers for a valid UTF-8 JSON document parses. (An invalid input may stay invalid: Relay refuses it.)
      */
-    @Timeout(10) // per input: Jazzer reports a slower one as a finding (@FuzzTest must come last)
     @FuzzTest(maxDuration = "10m")
     void theSpliceAnswersValidJsonOrNothing(byte[] data) {
         byte[] spliced = JsonSplice.ensureField(data, 0, data.length, List.of("contexts", "replay"), "replay_id",
@@ -96,7 +93,6 @@ class EnvelopeFuzzTest {
         }
     }
 
-    @Timeout(10) // per input: Jazzer reports a slower one as a finding (@FuzzTest must come last)
     @FuzzTest(maxDuration = "10m")
     void gzipBodiesDecodeOrAreRejected(byte[] data) {
         try (java.io.InputStream in = io.replaylink.ingest.ContentDecodingAccess.gzip(data)) {
@@ -115,7 +111,6 @@ class EnvelopeFuzzTest {
      * The event-facts reader never throws (malformed JSON yields what was read before it), reads the same facts from a
      * heap array and from a direct buffer, and any replay or trace id it lifts is normalised or refused by the caller.
      */
-    @Timeout(10) // per input: Jazzer reports a slower one as a finding (@FuzzTest must come last)
     @FuzzTest(maxDuration = "10m")
     void eventFactsAreReadFromAnyBytes(byte[] data) {
         io.replaylink.replay.EventFacts heap = io.replaylink.replay.EventFactsReader.read(java.nio.ByteBuffer.wrap(data));
@@ -133,7 +128,6 @@ class EnvelopeFuzzTest {
      * {@code baggage} and {@code sentry-trace} headers of any text: a value or nothing, never an exception; a trace
      * id is 32 lowercase hex digits.
      */
-    @Timeout(10) // per input: Jazzer reports a slower one as a finding (@FuzzTest must come last)
     @FuzzTest(maxDuration = "10m")
     void propagationHeadersYieldIdsOrNothing(byte[] bytes) {
         String header = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);

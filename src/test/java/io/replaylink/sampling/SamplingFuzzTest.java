@@ -2,7 +2,6 @@ package io.replaylink.sampling;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -19,7 +18,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SamplingFuzzTest {
 
-    @Timeout(10) // per input: Jazzer reports a slower one as a finding (@FuzzTest must come last)
     @FuzzTest(maxDuration = "10m")
     void rulesParseOrAreRefusedAndEvaluateOnAnyEvent(FuzzedDataProvider data) {
         String yaml = data.consumeString(2000);
@@ -40,7 +38,6 @@ class SamplingFuzzTest {
         }
     }
 
-    @Timeout(10) // per input: Jazzer reports a slower one as a finding (@FuzzTest must come last)
     @FuzzTest(maxDuration = "10m")
     void globsMatchAsTheirRegexTranslationDoes(FuzzedDataProvider data) {
         String glob = data.consumeAsciiString(24);
