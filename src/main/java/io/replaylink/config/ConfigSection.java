@@ -228,9 +228,9 @@ final class ConfigSection {
     }
 
     void rejectUnknownKeys() {
-        for (String k : values.keySet()) {
-            if (!read.contains(k)) {
-                throw new ConfigException(key(k), "unknown key");
+        for (Object k : values.keySet()) { // YAML keys need not be strings (`7: x` has a number)
+            if (!read.contains(String.valueOf(k)) || !(k instanceof String)) {
+                throw new ConfigException(key(String.valueOf(k)), "unknown key");
             }
         }
     }

@@ -48,7 +48,7 @@ final class HostPluginConfig implements PluginConfig {
 
             @Override
             public Set<Entry<String, Object>> entrySet() {
-                read.addAll(values.keySet());
+                values.keySet().forEach(k -> read.add(String.valueOf(k)));
                 return values.entrySet();
             }
         };
@@ -61,8 +61,12 @@ final class HostPluginConfig implements PluginConfig {
 
     /** The keys set in the config that the plugin has not read (so far). */
     Set<String> unread() {
-        Set<String> unread = new TreeSet<>(values.keySet());
-        unread.removeAll(read);
+        Set<String> unread = new TreeSet<>();
+        for (Object k : values.keySet()) { // YAML keys need not be strings (`7: x` has a number)
+            if (!(k instanceof String) || !read.contains(k)) {
+                unread.add(String.valueOf(k));
+            }
+        }
         return unread;
     }
 

@@ -100,8 +100,8 @@ public final class RulesFile {
             throw new IllegalArgumentException("the top level must have `default:` and/or `projects:`");
         }
         Map<String, Object> top = (Map<String, Object>) m;
-        for (String key : top.keySet()) {
-            if (!key.equals("default") && !key.equals("projects")) {
+        for (Object key : top.keySet()) { // YAML keys need not be strings (`7:` is a number)
+            if (!"default".equals(key) && !"projects".equals(key)) {
                 throw new IllegalArgumentException(key + ": unknown key (default, projects)");
             }
         }

@@ -96,6 +96,7 @@ class ConfigLoaderTest {
         assertKeyError("sinks: []\n", "sinks", "at least one sink");
         assertKeyError("sinks: [{config: {}}]\n", "sinks[0].name", "missing");
         assertKeyError("bogus: 1\n" + MINIMAL, "bogus", "unknown key");
+        assertKeyError("7: 1\n" + MINIMAL, "7", "unknown key");
         assertKeyError("server: [1, 2]\n" + MINIMAL, "server", "mapping");
         assertKeyError("a: b: c\n", "(file)", "not valid YAML at line 1, column 5");
         assertKeyError("server:\n  port: 1\n  host: [\n", "(file)", "not valid YAML at line 4");
