@@ -42,7 +42,9 @@ class SamplingFuzzTest {
     void globsMatchAsTheirRegexTranslationDoes(FuzzedDataProvider data) {
         String glob = data.consumeAsciiString(24);
         String value = data.consumeRemainingAsAsciiString();
-        if (value.length() > 64) {
+        // the oracle is a backtracking regex: a glob of many stars takes it time polynomial in the value (a 10-star
+        // glob took 57 s on one input), which is the reason the matcher is an automaton; keep its inputs small
+        if (value.length() > 32 || glob.replaceAll("\\*+", "*").chars().filter(c -> c == '*').count() > 4) {
             return;
         }
         Pattern oracle;
