@@ -75,16 +75,15 @@ final class ItemBudgets {
             perElement = size / n;
         }
         long[] spent = used.computeIfAbsent(budget, b -> new long[2]);
-        String name = discardType(type, header);
         if (perElement > itemSize) {
-            return new Exceeded(name, "an item of " + size + " bytes, the limit is " + itemSize);
+            return new Exceeded(discardType(type, header), "an item of " + size + " bytes, the limit is " + itemSize);
         }
         if (++spent[0] > count) {
-            return new Exceeded(name, "more than " + count + " such items");
+            return new Exceeded(discardType(type, header), "more than " + count + " such items");
         }
         spent[1] += size;
         if (spent[1] > total) {
-            return new Exceeded(name, "more than " + total + " bytes of such items");
+            return new Exceeded(discardType(type, header), "more than " + total + " bytes of such items");
         }
         return null;
     }

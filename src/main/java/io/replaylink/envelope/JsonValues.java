@@ -106,7 +106,7 @@ public final class JsonValues {
     }
 
     /** Heap bytes per header value, an upper estimate: a map entry, its key and a boxed or short value. */
-    static final long BYTES_PER_VALUE = 120;
+    public static final long BYTES_PER_VALUE = 120;
 
     /**
      * An estimate of the heap the envelope's parsed headers take ({@link #BYTES_PER_VALUE} a value, string

@@ -162,11 +162,14 @@ final class IngestEndpoint {
                 String contentType = http.getHeader("Content-Type");
                 boolean envelopeBody = kind == Kind.ENVELOPE
                         || contentType != null && contentType.startsWith("application/x-sentry-envelope");
+                long bodyBytes = body.readableBytes();
                 envelope = envelopeBody ? parser.parse(body)
                         : StoreRequests.toEnvelope(body, parser.limits().maxEventSize());
                 // a header's parsed tree can be many times its bytes (2 MiB of tiny fields: ~30 MiB): a large one is
-                // charged to the in-flight budget with the body, so bodies and trees together stay within it
-                long treeBytes = io.replaylink.envelope.JsonValues.treeBytes(envelope);
+                // charged to the in-flight budget with the body, so bodies and trees together stay within it. A value
+                // takes at least two bytes of JSON, so a body too small to hold a large tree is not walked.
+                long treeBytes = bodyBytes / 2 * io.replaylink.envelope.JsonValues.BYTES_PER_VALUE <= TREE_BYTES_FREE
+                        ? 0 : io.replaylink.envelope.JsonValues.treeBytes(envelope);
                 if (treeBytes > TREE_BYTES_FREE && !reservation.grow(treeBytes)) {
                     throw new Refusal(new IngestError.Unavailable("too many request bodies in memory, retry later",
                             java.time.Duration.ofSeconds(1), "memory"));
