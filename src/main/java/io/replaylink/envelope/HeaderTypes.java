@@ -3,13 +3,9 @@ package io.replaylink.envelope;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.time.DateTimeException;
-import java.time.LocalDate;
-import java.time.LocalTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -31,8 +27,6 @@ final class HeaderTypes {
 
     private static final long U16 = 65_535;
     private static final long U32 = 4_294_967_295L;
-    private static final Pattern RFC3339 = Pattern.compile(
-            "(\\d{4})-(\\d{2})-(\\d{2})[Tt ](\\d{2}):(\\d{2}):(\\d{2})(?:\\.\\d{1,32})?(Z|z|UTC|[+-]\\d{2}:?\\d{2})");
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
 
@@ -184,27 +178,7 @@ final class HeaderTypes {
     }
 
     static boolean rfc3339(String text) {
-        if (text.length() > 64) {
-            return false;
-        }
-        Matcher m = RFC3339.matcher(text);
-        if (!m.matches()) {
-            return false;
-        }
-        try {
-            LocalDate.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
-            int second = Integer.parseInt(m.group(6));
-            LocalTime.of(Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), second == 60 ? 59 : second);
-        } catch (DateTimeException e) {
-            return false;
-        }
-        String offset = m.group(7);
-        if (offset.length() > 3) {
-            int hours = Integer.parseInt(offset.substring(1, 3));
-            int minutes = Integer.parseInt(offset.substring(offset.length() - 2));
-            return hours < 24 && minutes < 60;
-        }
-        return true;
+        return Rfc3339.valid(text);
     }
 
     /** An IPv4 or IPv6 literal as Rust's {@code IpAddr} parses it (no host names, no zone). */

@@ -33,7 +33,7 @@ final class BodyReader {
     static Future<ByteBuf> read(HttpServerRequest request, long maxBytes, InflightBudget.Reservation budget,
                                 long timeoutMs, io.vertx.core.Vertx vertx) {
         Promise<ByteBuf> promise = Promise.promise();
-        String declared = request.getHeader("Content-Length");
+        String declared = request.getHeader(HeaderNames.CONTENT_LENGTH);
         if (declared != null) {
             long length = AsciiNumbers.parse(declared.trim());
             if (length < 0) {
@@ -46,7 +46,7 @@ final class BodyReader {
         }
         // 100 Continue only now: the request's project, key and declared size passed (the server does not send it
         // by itself, or a client would send a body that is then refused)
-        if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+        if ("100-continue".equalsIgnoreCase(request.getHeader(HeaderNames.EXPECT))) {
             request.response().writeContinue();
         }
         CompositeByteBuf body = Unpooled.compositeBuffer(Integer.MAX_VALUE);

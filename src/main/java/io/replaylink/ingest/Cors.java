@@ -1,5 +1,6 @@
 package io.replaylink.ingest;
 
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -12,15 +13,26 @@ final class Cors {
             + "content-type,authentication,authorization,content-encoding,transfer-encoding";
     static final String EXPOSE_HEADERS = "x-sentry-error,x-sentry-rate-limits,retry-after";
 
+    // every answer carries these: names and values as Netty's AsciiStrings, hashed and encoded once
+    private static final CharSequence ALLOW_ORIGIN = HttpHeaders.createOptimized("Access-Control-Allow-Origin");
+    private static final CharSequence ANY = HttpHeaders.createOptimized("*");
+    private static final CharSequence EXPOSE = HttpHeaders.createOptimized("Access-Control-Expose-Headers");
+    private static final CharSequence EXPOSED = HttpHeaders.createOptimized(EXPOSE_HEADERS);
+    private static final CharSequence VARY = HttpHeaders.createOptimized("Vary");
+    private static final CharSequence VARY_ON = HttpHeaders.createOptimized(
+            "origin, access-control-request-method, access-control-request-headers");
+    private static final CharSequence RESOURCE_POLICY = HttpHeaders.createOptimized("Cross-Origin-Resource-Policy");
+    private static final CharSequence CROSS_ORIGIN = HttpHeaders.createOptimized("cross-origin");
+
     private Cors() {
     }
 
     /** Headers every ingest answer carries. */
     static void decorate(HttpServerResponse response) {
-        response.putHeader("Access-Control-Allow-Origin", "*");
-        response.putHeader("Access-Control-Expose-Headers", EXPOSE_HEADERS);
-        response.putHeader("Vary", "origin, access-control-request-method, access-control-request-headers");
-        response.putHeader("Cross-Origin-Resource-Policy", "cross-origin");
+        response.putHeader(ALLOW_ORIGIN, ANY);
+        response.putHeader(EXPOSE, EXPOSED);
+        response.putHeader(VARY, VARY_ON);
+        response.putHeader(RESOURCE_POLICY, CROSS_ORIGIN);
     }
 
     /** The answer to an {@code OPTIONS} preflight. */

@@ -16,23 +16,23 @@ final class ForwardHeaders {
 
     static Map<String, String> of(HttpServerRequest http, String publicKey) {
         Map<String, String> headers = new LinkedHashMap<>();
-        String sentryAuth = http.getHeader("X-Sentry-Auth");
+        String sentryAuth = http.getHeader(HeaderNames.X_SENTRY_AUTH);
         if (sentryAuth == null) {
-            String authorization = http.getHeader("Authorization");
+            String authorization = http.getHeader(HeaderNames.AUTHORIZATION);
             sentryAuth = authorization != null && authorization.regionMatches(true, 0, "sentry ", 0, 7)
                     ? authorization
                     : "Sentry sentry_key=" + publicKey + ", sentry_version=" + SentryAuth.PROTOCOL_VERSION;
         }
         headers.put("X-Sentry-Auth", sentryAuth);
         String client = http.remoteAddress() == null ? null : http.remoteAddress().hostAddress();
-        String forwardedFor = http.getHeader("X-Forwarded-For");
+        String forwardedFor = http.getHeader(HeaderNames.X_FORWARDED_FOR);
         if (client != null) {
             forwardedFor = forwardedFor == null || forwardedFor.isBlank() ? client : forwardedFor + ", " + client;
         }
         if (forwardedFor != null) {
             headers.put("X-Forwarded-For", forwardedFor);
         }
-        String userAgent = http.getHeader("User-Agent");
+        String userAgent = http.getHeader(HeaderNames.USER_AGENT);
         if (userAgent != null) {
             headers.put("User-Agent", userAgent);
         }

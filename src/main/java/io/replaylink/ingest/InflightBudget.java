@@ -12,11 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class InflightBudget {
     private final long limit;
     private final AtomicLong used = new AtomicLong();
-    private final Metrics metrics;
 
     InflightBudget(long limit, Metrics metrics) {
         this.limit = limit;
-        this.metrics = metrics;
+        metrics.inflightBodyBytes(used::get);
     }
 
     /** A per-request account; {@link Reservation#close()} gives everything back, once. */
@@ -44,7 +43,6 @@ final class InflightBudget {
                 return false;
             }
             held += bytes;
-            metrics.inflightBodyBytes(now);
             return true;
         }
 
@@ -52,7 +50,7 @@ final class InflightBudget {
         public synchronized void close() {
             if (!closed) {
                 closed = true;
-                metrics.inflightBodyBytes(used.addAndGet(-held));
+                used.addAndGet(-held);
                 held = 0;
             }
         }

@@ -101,7 +101,7 @@ final class IngestEndpoint {
             try {
                 projectId = parseProjectId(projectSegment);
                 auth = SentryAuth.fromRequest(http.headers(), http.query());
-                encoding = ContentDecoding.parse(http.getHeader("Content-Encoding"));
+                encoding = ContentDecoding.parse(http.getHeader(HeaderNames.CONTENT_ENCODING));
                 project = config.projects().get(projectId);
                 if (project == null) {
                     throw new Refusal(new IngestError.Forbidden(
@@ -159,7 +159,7 @@ final class IngestEndpoint {
 
         private Future<Envelope> parse(ByteBuf body) {
             try {
-                String contentType = http.getHeader("Content-Type");
+                String contentType = http.getHeader(HeaderNames.CONTENT_TYPE);
                 boolean envelopeBody = kind == Kind.ENVELOPE
                         || contentType != null && contentType.startsWith("application/x-sentry-envelope");
                 long bodyBytes = body.readableBytes();
@@ -211,7 +211,7 @@ final class IngestEndpoint {
                 }
                 SentryAuth.Dsn fromHeader;
                 try {
-                    fromHeader = SentryAuth.parseDsn(dsn.get());
+                    fromHeader = SentryAuth.parseDsnCached(dsn.get());
                 } catch (SentryAuth.AuthException e) {
                     if (auth.isEmpty()) {
                         throw e;
@@ -294,7 +294,7 @@ final class IngestEndpoint {
         private void answerOk(String eventId) {
             HttpServerResponse response = http.response();
             if (!response.ended() && !response.closed()) {
-                response.putHeader("Content-Type", "application/json").end(HttpAnswers.idJson(eventId));
+                response.putHeader(HeaderNames.CONTENT_TYPE, HeaderNames.APPLICATION_JSON).end(HttpAnswers.idJson(eventId));
             }
             metrics.request(kind.label, "accepted", "ok", started);
         }

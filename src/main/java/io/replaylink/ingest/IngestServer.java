@@ -17,7 +17,6 @@ import io.vertx.core.http.HttpServerRequest;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -26,7 +25,6 @@ import java.util.regex.Pattern;
  * optional.
  */
 public final class IngestServer {
-    private static final Pattern INGEST = Pattern.compile("/api/([^/]+)/(envelope|store)/?");
     private static final Pattern SLASHES = Pattern.compile("/{2,}");
 
     private final Vertx vertx;
@@ -144,8 +142,8 @@ public final class IngestServer {
             Cors.preflight(request.response());
             return;
         }
-        Matcher m = INGEST.matcher(path);
-        if (m.matches()) {
+        IngestRoute m = IngestRoute.of(path);
+        if (m != null) {
             Cors.decorate(request.response());
             if (request.method() != HttpMethod.POST) {
                 reply(request, 405, "{\"detail\":\"method not allowed: use POST\"}");
@@ -163,13 +161,12 @@ public final class IngestServer {
             if (shedder != null && shedder.shed()) {
                 // the loop has no time left: refused before the body is read, so the requests taken keep their
                 // latency and this one comes back later (never left to time out in a socket buffer)
-                metrics.request(m.group(2), "rejected", "overload", System.nanoTime());
+                metrics.request(m.kind().label, "rejected", "overload", System.nanoTime());
                 HttpAnswers.send(request.response(), new IngestError.Unavailable(
                         "the sidecar is overloaded, retry later", Duration.ofSeconds(1), "overload"));
                 return;
             }
-            endpoint.handle(request, m.group(2).equals("store") ? IngestEndpoint.Kind.STORE
-                    : IngestEndpoint.Kind.ENVELOPE, m.group(1));
+            endpoint.handle(request, m.kind(), m.project());
             return;
         }
         if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {

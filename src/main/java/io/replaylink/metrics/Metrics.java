@@ -1,7 +1,10 @@
 package io.replaylink.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -10,6 +13,8 @@ import io.replaylink.envelope.ItemType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every metric ReplayLink exports, in one place (Prometheus text at {@code GET /metrics}, prefix {@code
@@ -79,8 +84,14 @@ public final class Metrics {
             .classicOnly()
             .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
             .labelNames("endpoint").register(registry);
-    private final Gauge inflightBodyBytes = Gauge.builder().name("replaylink_inflight_body_bytes")
-            .help("Request body bytes held in memory now").register(registry);
+    /** What {@code replaylink_inflight_body_bytes} reports, read at scrape time (not set on every request). */
+    private volatile java.util.function.LongSupplier inflightBodyBytes = () -> 0;
+
+    {
+        GaugeWithCallback.builder().name("replaylink_inflight_body_bytes")
+                .help("Request body bytes held in memory now")
+                .callback(cb -> cb.call(inflightBodyBytes.getAsLong())).register(registry);
+    }
     private final Gauge ingestLoopBusy = Gauge.builder().name("replaylink_ingest_loop_busy_ratio")
             .help("The ingest event loop's CPU time over wall time in the last 100 ms").register(registry);
     private final Gauge shedShare = Gauge.builder().name("replaylink_shed_share")
@@ -98,8 +109,27 @@ public final class Metrics {
     private final Counter sinkRetries = Counter.builder().name("replaylink_sink_retries_total")
             .help("Delivery attempts repeated after a network error, timeout or 5xx").labelNames("sink")
             .register(registry);
-    private final Gauge sinkInflight = Gauge.builder().name("replaylink_sink_inflight")
-            .help("Envelopes a sink holds now (bounded per sink)").labelNames("sink").register(registry);
+    /** Each sink's count of envelopes it holds, read at scrape time. */
+    private final Map<String, java.util.function.IntSupplier> sinkInflight = new ConcurrentHashMap<>();
+
+    {
+        GaugeWithCallback.builder().name("replaylink_sink_inflight")
+                .help("Envelopes a sink holds now (bounded per sink)").labelNames("sink")
+                .callback(cb -> sinkInflight.forEach((sink, count) -> cb.call(count.getAsInt(), sink)))
+                .register(registry);
+    }
+
+    // data points of the series every envelope touches, resolved once: the client looks label values up in a map of
+    // lists on every call
+    private final Map<String, CounterDataPoint> requestsAccepted = new ConcurrentHashMap<>();
+    private final Map<String, DistributionDataPoint> requestDurations = new ConcurrentHashMap<>();
+    private final Map<String, CounterDataPoint[]> itemSeries = new ConcurrentHashMap<>();
+    private final Map<String, CounterDataPoint[]> bodyBytesSeries = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, CounterDataPoint>> sinkSendSeries = new ConcurrentHashMap<>();
+    private final Map<String, DistributionDataPoint> sinkDurations = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, CounterDataPoint>> indexSeries = new ConcurrentHashMap<>();
+    private final Map<String, DistributionDataPoint> indexDurations = new ConcurrentHashMap<>();
+    private final Map<String, CounterDataPoint> linkSeries = new ConcurrentHashMap<>();
 
     private final Counter links = Counter.builder().name("replaylink_links_total")
             .help("Events and transactions linked to a replay, by where the replay id came from "
@@ -154,12 +184,14 @@ public final class Metrics {
     }
 
     public void link(String path) {
-        links.labelValues(path).inc();
+        linkSeries.computeIfAbsent(path, links::labelValues).inc();
     }
 
     public void indexOperation(String op, String outcome, long startedNanos) {
-        indexOperations.labelValues(op, outcome).inc();
-        indexDuration.labelValues(op).observe((System.nanoTime() - startedNanos) / 1e9);
+        indexSeries.computeIfAbsent(op, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(outcome, o -> indexOperations.labelValues(op, o)).inc();
+        indexDurations.computeIfAbsent(op, indexDuration::labelValues)
+                .observe((System.nanoTime() - startedNanos) / 1e9);
     }
 
     public void backendErrorSeen() {
@@ -211,12 +243,24 @@ public final class Metrics {
     }
 
     public void request(String endpoint, String outcome, String reason, long startedNanos) {
-        requests.labelValues(endpoint, outcome, reason).inc();
-        requestDuration.labelValues(endpoint).observe((System.nanoTime() - startedNanos) / 1e9);
+        if ("accepted".equals(outcome) && "ok".equals(reason)) {
+            requestsAccepted.computeIfAbsent(endpoint, e -> requests.labelValues(e, "accepted", "ok")).inc();
+        } else {
+            requests.labelValues(endpoint, outcome, reason).inc();
+        }
+        requestDurations.computeIfAbsent(endpoint, requestDuration::labelValues)
+                .observe((System.nanoTime() - startedNanos) / 1e9);
     }
 
     public void item(ItemType type, String outcome, String reason) {
-        items.labelValues(typeLabel(type), outcome, reason).inc();
+        String label = typeLabel(type);
+        if ("ok".equals(reason) && ("received".equals(outcome) || "forwarded".equals(outcome))) {
+            CounterDataPoint[] series = itemSeries.computeIfAbsent(label, t -> new CounterDataPoint[] {
+                    items.labelValues(t, "received", "ok"), items.labelValues(t, "forwarded", "ok")});
+            series["received".equals(outcome) ? 0 : 1].inc();
+        } else {
+            items.labelValues(label, outcome, reason).inc();
+        }
     }
 
     public void itemsDropped(String reason, int count) {
@@ -224,8 +268,10 @@ public final class Metrics {
     }
 
     public void bodyBytes(String encoding, long compressed, long decompressed) {
-        bodyBytes.labelValues(encoding, "compressed").inc(compressed);
-        bodyBytes.labelValues(encoding, "decompressed").inc(decompressed);
+        CounterDataPoint[] series = bodyBytesSeries.computeIfAbsent(encoding, e -> new CounterDataPoint[] {
+                bodyBytes.labelValues(e, "compressed"), bodyBytes.labelValues(e, "decompressed")});
+        series[0].inc(compressed);
+        series[1].inc(decompressed);
     }
 
     public void ingestLoop(double busy, double shed) {
@@ -233,8 +279,9 @@ public final class Metrics {
         shedShare.set(shed);
     }
 
-    public void inflightBodyBytes(long bytes) {
-        inflightBodyBytes.set(bytes);
+    /** Where {@code replaylink_inflight_body_bytes} is read from at scrape time. */
+    public void inflightBodyBytes(java.util.function.LongSupplier bytes) {
+        inflightBodyBytes = bytes;
     }
 
     public void processorFailed(String processor) {
@@ -242,16 +289,19 @@ public final class Metrics {
     }
 
     public void sinkSend(String sink, String outcome, long startedNanos) {
-        sinkSends.labelValues(sink, outcome).inc();
-        sinkDuration.labelValues(sink).observe((System.nanoTime() - startedNanos) / 1e9);
+        sinkSendSeries.computeIfAbsent(sink, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(outcome, o -> sinkSends.labelValues(sink, o)).inc();
+        sinkDurations.computeIfAbsent(sink, sinkDuration::labelValues)
+                .observe((System.nanoTime() - startedNanos) / 1e9);
     }
 
     public void sinkRetry(String sink) {
         sinkRetries.labelValues(sink).inc();
     }
 
-    public void sinkInflight(String sink, int count) {
-        sinkInflight.labelValues(sink).set(count);
+    /** Where {@code replaylink_sink_inflight{sink}} is read from at scrape time. */
+    public void sinkInflight(String sink, java.util.function.IntSupplier count) {
+        sinkInflight.put(sink, count);
     }
 
     /** The Prometheus text exposition of every metric. */

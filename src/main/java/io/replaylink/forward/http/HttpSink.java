@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -50,6 +51,13 @@ final class HttpSink implements EnvelopeSink {
     private final HttpClient client;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<Long, RateLimit> rateLimits = new ConcurrentHashMap<>();
+    private final boolean tls;
+    private final String host;
+    private final int port;
+    /** The upstream URL's path (without a trailing slash), before {@code /api/...}. */
+    private final String basePath;
+    private static final CharSequence ENVELOPE_TYPE = HttpHeaders.createOptimized("application/x-sentry-envelope");
+    private static final CharSequence GZIP = HttpHeaders.createOptimized("gzip");
     private final Promise<Void> drained = Promise.promise();
     private volatile boolean shuttingDown;
 
@@ -61,7 +69,12 @@ final class HttpSink implements EnvelopeSink {
         this.vertx = vertx;
         this.config = config;
         this.metrics = metrics;
-        boolean tls = "https".equals(config.url().getScheme());
+        metrics.sinkInflight(name, () -> Math.max(0, inFlight.get()));
+        this.tls = "https".equals(config.url().getScheme());
+        this.host = config.url().getHost();
+        this.port = config.url().getPort() > 0 ? config.url().getPort() : tls ? 443 : 80;
+        String path = config.url().getRawPath();
+        this.basePath = path == null ? "" : path;
         this.client = vertx.createHttpClient(new HttpClientOptions()
                         .setConnectTimeout((int) config.connectTimeoutMs())
                         .setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS)
@@ -91,7 +104,6 @@ final class HttpSink implements EnvelopeSink {
             return CompletableFuture.failedFuture(new SinkUnavailableException(
                     "http sink " + name + " holds " + config.maxInFlight() + " envelopes", Duration.ofSeconds(1)));
         }
-        metrics.sinkInflight(name, inFlight.get());
         ByteBuf raw = envelope instanceof ForwardedEnvelope f ? f.bodyBuf() : Unpooled.wrappedBuffer(envelope.body());
         raw.retain();
         Promise<Void> result = Promise.promise();
@@ -113,7 +125,6 @@ final class HttpSink implements EnvelopeSink {
 
     private void release() {
         int left = inFlight.decrementAndGet();
-        metrics.sinkInflight(name, Math.max(0, left));
         if (left == 0 && shuttingDown) {
             drained.tryComplete();
         }
@@ -136,16 +147,20 @@ final class HttpSink implements EnvelopeSink {
      */
     private void attempt(OutgoingEnvelope envelope, ByteBuf raw, Buffer body, int attempt, long firstAttemptAt,
                          Promise<Void> result) {
+        // host, port and path set apart (an absolute URI is parsed again for every request); header names as
+        // AsciiStrings; one timer per attempt (the timeout below), not a second one for idleness
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setAbsoluteURI(config.url() + "/api/" + envelope.projectId() + "/envelope/")
-                .setConnectTimeout(config.connectTimeoutMs())
-                .setIdleTimeout(config.timeoutMs());
-        MultiMap headers = options.getHeaders() == null ? MultiMap.caseInsensitiveMultiMap() : options.getHeaders();
+                .setHost(host)
+                .setPort(port)
+                .setSsl(tls)
+                .setURI(basePath + "/api/" + envelope.projectId() + "/envelope/")
+                .setConnectTimeout(config.connectTimeoutMs());
+        MultiMap headers = HttpHeaders.headers();
         envelope.forwardHeaders().forEach(headers::set);
-        headers.set("Content-Type", "application/x-sentry-envelope");
+        headers.set(HttpHeaders.CONTENT_TYPE, ENVELOPE_TYPE);
         if (config.gzip()) {
-            headers.set("Content-Encoding", "gzip");
+            headers.set(HttpHeaders.CONTENT_ENCODING, GZIP);
         }
         options.setHeaders(headers);
         raw.retain();

@@ -69,6 +69,7 @@ final class KafkaSink implements EnvelopeSink {
         this.chunkSize = chunkSize;
         this.deliveryTimeoutMs = deliveryTimeoutMs;
         this.metrics = metrics;
+        metrics.sinkInflight(name, () -> Math.max(0, inFlight.get()));
         loadMetadata();
     }
 
@@ -106,7 +107,6 @@ final class KafkaSink implements EnvelopeSink {
             return CompletableFuture.failedFuture(new SinkUnavailableException(
                     "kafka sink " + name + " is full", Duration.ofSeconds(1)));
         }
-        metrics.sinkInflight(name, inFlight.get());
         List<RelayKafkaMessages.Message> messages;
         try {
             messages = RelayKafkaMessages.of(envelope, topics, new RelayKafkaMessages.Context(
@@ -252,7 +252,7 @@ final class KafkaSink implements EnvelopeSink {
     }
 
     private void release() {
-        metrics.sinkInflight(name, Math.max(0, inFlight.decrementAndGet()));
+        inFlight.decrementAndGet();
     }
 
     /** The client's address, as Relay records it: the first X-Forwarded-For entry. */

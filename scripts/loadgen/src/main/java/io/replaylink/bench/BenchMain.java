@@ -27,9 +27,9 @@ public final class BenchMain {
         List<String> all = List.of("codec", "splice", "sampling", "index", "kafka", "cost");
         List<String> suites = args.length == 0 ? all : List.of(args);
         for (String suite : suites) {
-            if (!all.contains(suite) && !List.of("e2e", "overload", "hostile").contains(suite)) {
+            if (!all.contains(suite) && !List.of("e2e", "overload", "hostile", "overhead").contains(suite)) {
                 System.err.println("scripts/bench: no suite " + suite + " (suites: " + String.join(", ", all)
-                        + ", e2e, overload, hostile; interval is now part of cost)");
+                        + ", e2e, overload, hostile, overhead; interval is now part of cost)");
                 System.exit(2);
             }
         }
@@ -56,6 +56,10 @@ public final class BenchMain {
         }
         if (suites.contains("e2e")) {
             report.append(SideBySideBench.run(quick ? 2 : 5)).append("\n");
+        }
+        if (suites.contains("overhead")) {
+            report.append(quick ? OverheadBench.run(10, 5, 1, 2, 5) : OverheadBench.run(60, 20, 3, 5, 10))
+                    .append("\n");
         }
         if (suites.contains("overload")) {
             report.append(OverloadBench.run(quick)).append("\n");

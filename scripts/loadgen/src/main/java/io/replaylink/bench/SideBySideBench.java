@@ -271,6 +271,12 @@ public final class SideBySideBench {
      */
     static AtHalf[] measure(Vertx vertx, Target[] targets, int[] systems, double rate, int windows, int seconds,
                             RedisServers.RedisServer redis) throws Exception {
+        return measure(vertx, targets, systems, rate, windows, seconds, redis, 0);
+    }
+
+    /** As above; {@code indexedSystem}: the system whose Redis commands are counted on {@code redis}. */
+    static AtHalf[] measure(Vertx vertx, Target[] targets, int[] systems, double rate, int windows, int seconds,
+                            RedisServers.RedisServer redis, int indexedSystem) throws Exception {
         int n = targets.length;
         String[] first = new String[n];
         String[] last = new String[n];
@@ -284,7 +290,7 @@ public final class SideBySideBench {
         for (int w = 0; w < windows; w++) {
             for (int system : systems) {
                 Target t = targets[system];
-                boolean indexed = redis != null && system == 0;
+                boolean indexed = redis != null && system == indexedSystem;
                 String scrape0 = t.sidecar() ? scrape(t.port()) : "";
                 String redis0 = indexed ? RedisServers.command(redis.port(), "info", "commandstats") : "";
                 long cpu0 = cpuTicks(t.pid());
