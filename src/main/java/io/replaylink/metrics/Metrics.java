@@ -64,6 +64,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  */
 public final class Metrics {
+    // exemplars (trace ids beside samples) are off: nothing here traces, and sampling them cost ~1% of an envelope
     private final PrometheusRegistry registry = new PrometheusRegistry();
 
     {
@@ -72,18 +73,18 @@ public final class Metrics {
 
     private final Counter requests = Counter.builder().name("replaylink_requests_total")
             .help("Ingest requests answered, by endpoint, outcome and reason")
-            .labelNames("endpoint", "outcome", "reason").register(registry);
+            .labelNames("endpoint", "outcome", "reason").withoutExemplars().register(registry);
     private final Counter items = Counter.builder().name("replaylink_items_total")
             .help("Envelope items by type, outcome (received, forwarded, dropped, rejected) and reason")
-            .labelNames("type", "outcome", "reason").register(registry);
+            .labelNames("type", "outcome", "reason").withoutExemplars().register(registry);
     private final Counter bodyBytes = Counter.builder().name("replaylink_request_body_bytes_total")
             .help("Request body bytes, as sent (compressed) and decoded (decompressed)")
-            .labelNames("encoding", "stage").register(registry);
+            .labelNames("encoding", "stage").withoutExemplars().register(registry);
     private final Histogram requestDuration = Histogram.builder().name("replaylink_request_duration_seconds")
             .help("Time from a request's arrival to its answer").unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
             .classicOnly()
             .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
-            .labelNames("endpoint").register(registry);
+            .labelNames("endpoint").withoutExemplars().register(registry);
     /** What {@code replaylink_inflight_body_bytes} reports, read at scrape time (not set on every request). */
     private volatile java.util.function.LongSupplier inflightBodyBytes = () -> 0;
 
@@ -98,17 +99,17 @@ public final class Metrics {
             .help("The share of new requests refused now because the ingest loop is overloaded").register(registry);
     private final Counter processorFailures = Counter.builder().name("replaylink_processor_failures_total")
             .help("Processor calls that failed or timed out (the envelope went on unchanged by them)")
-            .labelNames("processor").register(registry);
+            .labelNames("processor").withoutExemplars().register(registry);
     private final Counter sinkSends = Counter.builder().name("replaylink_sink_sends_total")
-            .help("Envelopes handed to a sink, by outcome").labelNames("sink", "outcome").register(registry);
+            .help("Envelopes handed to a sink, by outcome").labelNames("sink", "outcome").withoutExemplars().register(registry);
     private final Histogram sinkDuration = Histogram.builder().name("replaylink_sink_duration_seconds")
             .help("Time a sink took to take an envelope").unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
             .classicOnly()
             .classicUpperBounds(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
-            .labelNames("sink").register(registry);
+            .labelNames("sink").withoutExemplars().register(registry);
     private final Counter sinkRetries = Counter.builder().name("replaylink_sink_retries_total")
             .help("Delivery attempts repeated after a network error, timeout or 5xx").labelNames("sink")
-            .register(registry);
+            .withoutExemplars().register(registry);
     /** Each sink's count of envelopes it holds, read at scrape time. */
     private final Map<String, java.util.function.IntSupplier> sinkInflight = new ConcurrentHashMap<>();
 
@@ -133,43 +134,43 @@ public final class Metrics {
 
     private final Counter links = Counter.builder().name("replaylink_links_total")
             .help("Events and transactions linked to a replay, by where the replay id came from "
-                    + "(dsc, context, baggage, index, held, backfill, late)").labelNames("path").register(registry);
+                    + "(dsc, context, baggage, index, held, backfill, late)").labelNames("path").withoutExemplars().register(registry);
     private final Counter indexOperations = Counter.builder().name("replaylink_index_operations_total")
             .help("Replay index operations by outcome (hit, miss, remembered, recorded, error, timeout)")
-            .labelNames("op", "outcome").register(registry);
+            .labelNames("op", "outcome").withoutExemplars().register(registry);
     private final Histogram indexDuration = Histogram.builder().name("replaylink_index_duration_seconds")
             .help("Replay index operation latency").unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS)
             .classicOnly()
             .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
-            .labelNames("op").register(registry);
+            .labelNames("op").withoutExemplars().register(registry);
     private final Counter backendErrors = Counter.builder().name("replaylink_backend_error_events_total")
-            .help("Error events from non-browser platforms seen").register(registry);
+            .help("Error events from non-browser platforms seen").withoutExemplars().register(registry);
     private final Counter backendErrorsLinked = Counter.builder().name("replaylink_backend_error_events_linked_total")
             .help("Error events from non-browser platforms linked to a replay, by path").labelNames("path")
-            .register(registry);
+            .withoutExemplars().register(registry);
     private final Counter invalidIds = Counter.builder().name("replaylink_invalid_ids_total")
-            .help("Ids that are not UUIDs (ignored), by field").labelNames("field").register(registry);
+            .help("Ids that are not UUIDs (ignored), by field").labelNames("field").withoutExemplars().register(registry);
     private final Counter linkMessages = Counter.builder().name("replaylink_link_messages_total")
             .help("event_link messages handed to sinks, by sink and outcome").labelNames("sink", "outcome")
-            .register(registry);
+            .withoutExemplars().register(registry);
 
     private final Counter lateLinks = Counter.builder().name("replaylink_late_links_total")
             .help("Late links (the replay came after the event) by form: event_link, held, error_ids")
-            .labelNames("form").register(registry);
+            .labelNames("form").withoutExemplars().register(registry);
 
     private final Counter connectionsRejected = Counter.builder().name("replaylink_connections_rejected_total")
-            .help("Connections closed at once because server.max_connections were open").register(registry);
+            .help("Connections closed at once because server.max_connections were open").withoutExemplars().register(registry);
 
     private final Counter enrichmentsRefused = Counter.builder().name("replaylink_enrichments_refused_total")
             .help("Payload changes refused (over_size_limit: the item would leave its type's size limit)")
-            .labelNames("reason").register(registry);
+            .labelNames("reason").withoutExemplars().register(registry);
 
     public void enrichmentRefused(String reason) {
         enrichmentsRefused.labelValues(reason).inc();
     }
 
     private final Counter traceIdsDropped = Counter.builder().name("replaylink_trace_ids_dropped_total")
-            .help("Trace ids of replay events beyond max_trace_ids_per_replay_event, not recorded").register(registry);
+            .help("Trace ids of replay events beyond max_trace_ids_per_replay_event, not recorded").withoutExemplars().register(registry);
 
     public void traceIdsDropped(int count) {
         traceIdsDropped.inc(count);
@@ -218,11 +219,11 @@ public final class Metrics {
             .help("Age of the oldest envelope in delivery (the sinks' lag)").register(registry);
     private final Counter spoolDeliveries = Counter.builder().name("replaylink_spool_deliveries_total")
             .help("Spooled envelope deliveries by outcome (delivered, retry, rejected, unreadable)")
-            .labelNames("outcome").register(registry);
+            .labelNames("outcome").withoutExemplars().register(registry);
 
     private final Counter samplingDecisions = Counter.builder().name("replaylink_sampling_decisions_total")
             .help("Dynamic sampling decisions by decision (kept, dropped, no_match) and the ids of the rules that made "
-                    + "them").labelNames("decision", "rules").register(registry);
+                    + "them").labelNames("decision", "rules").withoutExemplars().register(registry);
 
     public void samplingDecision(String decision, String ruleIds) {
         samplingDecisions.labelValues(decision, ruleIds).inc();

@@ -13,8 +13,16 @@ package io.replaylink.replay;
  * @param baggageReplayId  {@code sentry-replay_id} of a {@code baggage} entry in {@code request.headers}
  * @param contextTraceId   {@code contexts.trace.trace_id}
  * @param sentryTraceHeader the {@code sentry-trace} entry of {@code request.headers}
+ * @param replaySlot       where {@code contexts.replay.replay_id} goes in the payload; null when the payload is not
+ *                         one complete UTF-8 JSON object (enriching then leaves it to {@link JsonSplice})
  */
 public record EventFacts(String eventId, String level, double timestamp, String platform, String contextReplayId,
                          String tagReplayId, String baggageReplayId, String contextTraceId,
-                         String sentryTraceHeader) {
+                         String sentryTraceHeader, ReplaySlot replaySlot) {
+    /** Facts without a slot (tests, callers that never enrich). */
+    public EventFacts(String eventId, String level, double timestamp, String platform, String contextReplayId,
+                      String tagReplayId, String baggageReplayId, String contextTraceId, String sentryTraceHeader) {
+        this(eventId, level, timestamp, platform, contextReplayId, tagReplayId, baggageReplayId, contextTraceId,
+                sentryTraceHeader, null);
+    }
 }

@@ -29,7 +29,12 @@ public final class EventFactsReader {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return b.build();
             }
+            // where contexts.replay.replay_id would go (the last "contexts" wins, as in JsonSplice)
+            int rootStart = (int) p.currentLocation().getByteOffset();
+            boolean rootEmpty = true;
+            ReplaySlot slot = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
+                rootEmpty = false;
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
                 switch (field) {
@@ -37,16 +42,36 @@ public final class EventFactsReader {
                     case "level" -> b.level = text(p, value);
                     case "platform" -> b.platform = text(p, value);
                     case "timestamp" -> b.timestamp = timestamp(p, value);
-                    case "contexts" -> readContexts(p, value, b);
+                    case "contexts" -> slot = readContexts(p, value, b);
                     case "tags" -> readTags(p, value, b);
                     case "request" -> readRequest(p, value, b);
                     default -> p.skipChildren();
                 }
             }
-        } catch (IOException e) {
-            // best effort: what was read is used
+            if (p.currentToken() == JsonToken.END_OBJECT && p.nextToken() == null && startsAnObject(payload)) {
+                b.replaySlot = slot != null ? slot : ReplaySlot.insert(rootStart, 0, !rootEmpty);
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: what was read is used (and no slot: enriching parses the event itself)
         }
         return b.build();
+    }
+
+    /**
+     * Whether the payload starts (after JSON whitespace) with the byte {@code {}: UTF-8, whose byte offsets the
+     * slot's are. UTF-16, UTF-32 and a byte-order mark are left to {@link JsonSplice}.
+     */
+    private static boolean startsAnObject(ByteBuffer payload) {
+        for (int i = payload.position(); i < payload.limit(); i++) {
+            byte c = payload.get(i);
+            if (c == '{') {
+                return true;
+            }
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                return false;
+            }
+        }
+        return false;
     }
 
     static JsonParser parser(ByteBuffer payload) throws IOException {
@@ -90,20 +115,32 @@ public final class EventFactsReader {
         }
     }
 
-    private static void readContexts(JsonParser p, JsonToken value, Builder b) throws IOException {
+    /** Reads contexts.replay and contexts.trace; returns where contexts.replay.replay_id goes in this value. */
+    private static ReplaySlot readContexts(JsonParser p, JsonToken value, Builder b) throws IOException {
         if (value != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            return;
+            return replaced(p, 1);
         }
+        int start = (int) p.currentLocation().getByteOffset();
+        boolean empty = true;
+        ReplaySlot slot = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
+            empty = false;
             String name = p.currentName();
             JsonToken v = p.nextToken();
             if ("replay".equals(name) && v == JsonToken.START_OBJECT) {
+                int replayStart = (int) p.currentLocation().getByteOffset();
+                boolean[] found = {false, false};
                 stringFields(p, (k, text) -> {
                     if ("replay_id".equals(k)) {
                         b.contextReplayId = text;
                     }
+                }, (k, isString) -> {
+                    found[0] = true;
+                    found[1] |= "replay_id".equals(k);
                 });
+                slot = found[1] ? ReplaySlot.PRESENT : ReplaySlot.insert(replayStart, 2, found[0]);
+            } else if ("replay".equals(name)) {
+                slot = replaced(p, 2);
             } else if ("trace".equals(name) && v == JsonToken.START_OBJECT) {
                 stringFields(p, (k, text) -> {
                     if ("trace_id".equals(k)) {
@@ -114,6 +151,18 @@ public final class EventFactsReader {
                 p.skipChildren();
             }
         }
+        if (p.currentToken() != JsonToken.END_OBJECT) {
+            throw new IOException("not a complete JSON object");
+        }
+        return slot != null ? slot : ReplaySlot.insert(start, 1, !empty);
+    }
+
+    /** The parser stands on a value that is not an object: it is skipped, and is where an object goes. */
+    private static ReplaySlot replaced(JsonParser p, int depth) throws IOException {
+        int valueStart = (int) p.currentTokenLocation().getByteOffset();
+        p.skipChildren();
+        p.finishToken();
+        return ReplaySlot.replace(valueStart, (int) p.currentLocation().getByteOffset() - valueStart, depth);
     }
 
     private static void readTags(JsonParser p, JsonToken value, Builder b) throws IOException {
@@ -153,14 +202,30 @@ public final class EventFactsReader {
 
     /** The string-valued fields of the object the parser stands in; other values are skipped. */
     private static void stringFields(JsonParser p, PairConsumer consumer) throws IOException {
+        stringFields(p, consumer, null);
+    }
+
+    /** As above; {@code keys} (when given) hears of every key, string-valued or not. */
+    private static void stringFields(JsonParser p, PairConsumer consumer, KeyListener keys) throws IOException {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
-            if (p.nextToken() == JsonToken.VALUE_STRING) {
+            boolean string = p.nextToken() == JsonToken.VALUE_STRING;
+            if (keys != null) {
+                keys.key(key, string);
+            }
+            if (string) {
                 consumer.accept(key, p.getText());
             } else {
                 p.skipChildren();
             }
         }
+        if (keys != null && p.currentToken() != JsonToken.END_OBJECT) {
+            throw new IOException("not a complete JSON object");
+        }
+    }
+
+    private interface KeyListener {
+        void key(String key, boolean string);
     }
 
     private static void header(Builder b, String name, String value) {
@@ -255,10 +320,11 @@ public final class EventFactsReader {
         String baggageReplayId;
         String contextTraceId;
         String sentryTrace;
+        ReplaySlot replaySlot;
 
         EventFacts build() {
             return new EventFacts(eventId, level == null ? "error" : level, timestamp, platform, contextReplayId,
-                    tagReplayId, baggageReplayId, contextTraceId, sentryTrace);
+                    tagReplayId, baggageReplayId, contextTraceId, sentryTrace, replaySlot);
         }
     }
 }

@@ -403,7 +403,9 @@ public final class ReplayLinker implements EnvelopeProcessor {
             }
             if (!"context".equals(l.path)) {
                 ByteBuffer payload = l.item.payload();
-                byte[] spliced = splice(payload, l.replayId);
+                // the slot found while reading the facts spares a second parse of the event
+                ReplaySlot slot = l.facts.replaySlot();
+                byte[] spliced = slot != null ? slot.apply(payload, l.replayId) : splice(payload, l.replayId);
                 if (spliced != null) {
                     try {
                         l.item.setPayload(spliced);

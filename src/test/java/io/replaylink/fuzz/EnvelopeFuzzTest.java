@@ -109,7 +109,8 @@ class EnvelopeFuzzTest {
 
     /**
      * The event-facts reader never throws (malformed JSON yields what was read before it), reads the same facts from a
-     * heap array and from a direct buffer, and any replay or trace id it lifts is normalised or refused by the caller.
+     * heap array and from a direct buffer, and any replay or trace id it lifts is normalised or refused by the caller;
+     * the replay slot it finds on the way splices what {@code JsonSplice} splices.
      */
     @FuzzTest(maxDuration = "10m")
     void eventFactsAreReadFromAnyBytes(byte[] data) {
@@ -121,6 +122,14 @@ class EnvelopeFuzzTest {
                 heap.contextTraceId()}) {
             String normalised = io.replaylink.envelope.Uuids.normalize(id);
             assertThat(normalised == null || normalised.matches("[0-9a-f]{32}")).as(id).isTrue();
+        }
+        byte[] spliced = io.replaylink.replay.JsonSplice.ensureField(data, 0, data.length,
+                java.util.List.of("contexts", "replay"), "replay_id", "\"0123456789abcdef0123456789abcdef\"");
+        if (heap.replaySlot() == null) {
+            assertThat(spliced).isNull();
+        } else {
+            assertThat(heap.replaySlot().apply(java.nio.ByteBuffer.wrap(data), "0123456789abcdef0123456789abcdef"))
+                    .isEqualTo(spliced);
         }
     }
 

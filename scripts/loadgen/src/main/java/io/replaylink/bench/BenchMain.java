@@ -58,7 +58,7 @@ public final class BenchMain {
             report.append(SideBySideBench.run(quick ? 2 : 5)).append("\n");
         }
         if (suites.contains("overhead")) {
-            report.append(quick ? OverheadBench.run(10, 5, 1, 2, 5) : OverheadBench.run(60, 20, 3, 5, 10))
+            report.append(quick ? OverheadBench.run(10, 5, 1, 2, 5) : OverheadBench.run(60, 10, 7, 5, 10))
                     .append("\n");
         }
         if (suites.contains("overload")) {

@@ -1,0 +1,61 @@
+package io.replaylink.replay;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Where {@code contexts.replay.replay_id} goes in an event's bytes, found by {@link EventFactsReader} in the pass
+ * that reads the event's facts, so enriching a linked event does not parse it a second time. It says what {@link
+ * JsonSplice#ensureField} would do for that path: nothing ({@code present}: the field is there), or remove {@code
+ * remove} bytes at {@code at} and put there the members of the path from {@code depth} on (0: {@code
+ * "contexts":{"replay":{"replay_id":..}}}, 1: {@code "replay":{..}}, 2: {@code "replay_id":..}), wrapped in braces
+ * when they replace a value that is not an object ({@code remove > 0}), followed by a comma when they go first into
+ * an object that has members ({@code comma}). Offsets count from the payload's first byte.
+ */
+public record ReplaySlot(boolean present, int at, int remove, int depth, boolean comma) {
+    static final ReplaySlot PRESENT = new ReplaySlot(true, 0, 0, 0, false);
+
+    /** An insertion at the start of an object (just after its brace). */
+    static ReplaySlot insert(int at, int depth, boolean objectHasMembers) {
+        return new ReplaySlot(false, at, 0, depth, objectHasMembers);
+    }
+
+    /** A value that is not an object, replaced by one. */
+    static ReplaySlot replace(int at, int remove, int depth) {
+        return new ReplaySlot(false, at, remove, depth, false);
+    }
+
+    /** The payload with {@code replay_id} set to {@code replayId}; null when it is there already. */
+    public byte[] apply(ByteBuffer payload, String replayId) {
+        if (present) {
+            return null;
+        }
+        StringBuilder text = new StringBuilder(64);
+        if (remove > 0) {
+            text.append('{');
+        }
+        String[] path = {"contexts", "replay"};
+        for (int i = depth; i < path.length; i++) {
+            text.append('"').append(path[i]).append("\":{");
+        }
+        text.append("\"replay_id\":\"").append(replayId).append('"');
+        for (int i = depth; i < path.length; i++) {
+            text.append('}');
+        }
+        if (remove > 0) {
+            text.append('}');
+        }
+        if (comma) {
+            text.append(',');
+        }
+        byte[] insert = text.toString().getBytes(StandardCharsets.UTF_8);
+        int length = payload.remaining();
+        byte[] out = new byte[length - remove + insert.length];
+        ByteBuffer source = payload.duplicate();
+        source.get(out, 0, at);
+        System.arraycopy(insert, 0, out, at, insert.length);
+        source.position(source.position() + remove);
+        source.get(out, at + insert.length, length - at - remove);
+        return out;
+    }
+}
