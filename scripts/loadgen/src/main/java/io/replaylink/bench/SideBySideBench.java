@@ -492,13 +492,7 @@ public final class SideBySideBench {
                 error_log %s/logs/error.log warn;
                 events { worker_connections 4096; }
                 http {
-                  access_log off;
-                  client_body_temp_path %s/body;
-                  proxy_temp_path %s/proxy;
-                  fastcgi_temp_path %s/fastcgi;
-                  uwsgi_temp_path %s/uwsgi;
-                  scgi_temp_path %s/scgi;
-                  client_max_body_size 20m;
+                %s  client_max_body_size 20m;
                   upstream capture { server 127.0.0.1:%d; keepalive 64; }
                   server {
                     listen 127.0.0.1:%d;
@@ -509,7 +503,7 @@ public final class SideBySideBench {
                     }
                   }
                 }
-                """.formatted(dir, dir, dir, dir, dir, dir, dir, upstreamPort, port));
+                """.formatted(dir, dir, io.replaylink.testing.NginxConfigs.privatePaths(dir), upstreamPort, port));
     }
 
     /** utime + stime of a process and its children, in clock ticks (1/100 s). */
