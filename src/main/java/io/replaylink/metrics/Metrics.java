@@ -45,6 +45,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@code held} (linked inline at the end of a hold), and {@code backfill} (linked late: the replay came after
  *       the event), {@code late} (linked late: the index answered a hit after the lookup timeout, the event having
  *       gone on unlinked).</li>
+ *   <li>{@code replaylink_project_links_total{project}}: the same links by project.</li>
+ *   <li>{@code replaylink_build_info{version,java}}: 1.</li>
  *   <li>{@code replaylink_index_operations_total{op,outcome}}, {@code replaylink_index_duration_seconds{op}}:
  *       lookups ({@code lookup}) and records ({@code record}): hit, miss, remembered, recorded, error, timeout.</li>
  *   <li>{@code replaylink_backend_error_events_total} and {@code replaylink_backend_error_events_linked_total{path}}:
@@ -184,8 +186,24 @@ public final class Metrics {
         lateLinks.labelValues(form).inc(count);
     }
 
-    public void link(String path) {
+    public void link(String path, long projectId) {
         linkSeries.computeIfAbsent(path, links::labelValues).inc();
+        projectLinkSeries.computeIfAbsent(projectId, p -> projectLinks.labelValues(Long.toString(p))).inc();
+    }
+
+    private final Counter projectLinks = Counter.builder().name("replaylink_project_links_total")
+            .help("Events and transactions linked to a replay, by project (the configured projects only)")
+            .labelNames("project").withoutExemplars().register(registry);
+    private final Map<Long, CounterDataPoint> projectLinkSeries = new ConcurrentHashMap<>();
+
+    {
+        String version = Metrics.class.getPackage() == null ? null
+                : Metrics.class.getPackage().getImplementationVersion();
+        // exported as replaylink_build_info (the client adds the suffix of an info metric)
+        io.prometheus.metrics.core.metrics.Info.builder().name("replaylink_build")
+                .help("1, labelled with the sidecar's version (the jar's) and the Java runtime's")
+                .labelNames("version", "java").register(registry)
+                .setLabelValues(version == null ? "development build" : version, System.getProperty("java.version"));
     }
 
     public void indexOperation(String op, String outcome, long startedNanos) {

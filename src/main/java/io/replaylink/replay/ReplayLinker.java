@@ -416,7 +416,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
                 }
             }
             String path = "tag".equals(l.path) ? "context" : l.path;
-            metrics.link(path);
+            metrics.link(path, envelope.projectId());
             if (l.backendError()) {
                 metrics.backendErrorLinked(path);
             }
@@ -478,7 +478,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
         byte[] message = EventLinkMessages.message(replayId, e.projectId(), e.eventId(), e.level(),
                 (long) e.timestamp(), clockSeconds.getAsLong());
         if (path != null) {
-            metrics.link(path);
+            metrics.link(path, e.projectId());
             metrics.backendErrorLinked(path);
             metrics.lateLinks("event_link", 1);
         }

@@ -170,6 +170,9 @@ class DeployKitTest {
                 assertThat(Pattern.compile("(?m)^" + name + "[{ ]").matcher(metrics).find())
                         .as(name + " at /metrics").isTrue();
             }
+            // the two links (the early error, late; the later one, inline) count for their project
+            assertThat(metrics).contains("replaylink_project_links_total{project=\"1\"} 2.0");
+            assertThat(metrics).containsPattern("replaylink_build_info\\{java=\"[^\"]+\",version=\"[^\"]+\"} 1(\\.0)?\n");
         } finally {
             io.replaylink.testing.TempDirs.delete(spool);
         }
