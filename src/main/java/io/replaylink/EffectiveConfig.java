@@ -19,7 +19,7 @@ final class EffectiveConfig {
         out.append("server: ").append(config.server()).append('\n');
         out.append("limits: ").append(config.limits()).append('\n');
         out.append("projects:\n");
-        config.projects().values().forEach(p -> out.append("  - id ").append(p.id()).append(", organization ")
+        config.projects().values().forEach(p -> out.append("  - id ").append(p.id() == ReplayLinkConfig.ANY_PROJECT ? "any (development only)" : p.id()).append(", organization ")
                 .append(p.organizationId()).append(", keys ")
                 .append(p.acceptsAnyKey() ? "any (development only)" : p.publicKeys()).append('\n'));
         out.append("index: ").append(config.index().name()).append(' ').append(mask(config.index().config()))

@@ -94,10 +94,14 @@ public final class Main {
         for (ReplayLinkConfig.Project p : config.projects().values()) {
             // pasteable as it is; a project that accepts any key takes any 32-hex key in its place
             String key = p.acceptsAnyKey() ? "0123456789abcdef0123456789abcdef" : p.publicKeys().iterator().next();
-            System.out.println("  DSN for project " + p.id() + ": http://" + key + "@" + host + ":" + app.port()
-                    + "/" + p.id());
+            boolean any = p.id() == ReplayLinkConfig.ANY_PROJECT;
+            System.out.println("  DSN for " + (any ? "any project (put its id last)" : "project " + p.id()) + ": http://"
+                    + key + "@" + host + ":" + app.port() + "/" + (any ? 1 : p.id()));
+            if (any) {
+                System.out.println("  WARNING: every project id is accepted (id: any, development only)");
+            }
             if (p.acceptsAnyKey()) {
-                System.out.println("  WARNING: project " + p.id() + " accepts any public key (development only)");
+                System.out.println("  WARNING: project " + (any ? "any" : p.id()) + " accepts any public key (development only)");
             }
         }
         for (var sink : config.sinks()) {

@@ -173,7 +173,9 @@ public final class ConfigLoader {
             if (!p.has("id")) {
                 throw new ConfigException(p.key("id"), "missing (the project id of the DSN)");
             }
-            long id = p.number("id", 0, 1, Long.MAX_VALUE);
+            // `id: any` (development): every project id, with this entry's keys and organisation
+            long id = "any".equals(p.string("id", null)) ? ReplayLinkConfig.ANY_PROJECT
+                    : p.number("id", 0, 1, Long.MAX_VALUE);
             long organization = p.number("organization_id", 0, 0, Long.MAX_VALUE);
             var keys = new LinkedHashSet<String>();
             for (String key : p.strings("public_keys")) {
@@ -184,7 +186,8 @@ public final class ConfigLoader {
             }
             p.rejectUnknownKeys();
             if (projects.put(id, new ReplayLinkConfig.Project(id, organization, keys)) != null) {
-                throw new ConfigException(p.key("id"), "project " + id + " is listed twice");
+                throw new ConfigException(p.key("id"), "project " + (id == ReplayLinkConfig.ANY_PROJECT ? "any"
+                        : id) + " is listed twice");
             }
         }
         return projects;

@@ -67,6 +67,22 @@ public record ReplayLinkConfig(
      * A project, the Sentry organisation it belongs to (its replay links stay within it; 0 when the config names
      * none: one organisation for every project), and the public keys it accepts (an empty set accepts any key).
      */
+    /** The key of the {@code id: any} entry in {@link #projects()} (no real project has id 0). */
+    public static final long ANY_PROJECT = 0;
+
+    /**
+     * The project {@code id} as configured: its own entry, else (with an {@code id: any} entry, development only)
+     * that entry's keys and organisation under this id; null when the project is not accepted.
+     */
+    public Project project(long id) {
+        Project p = projects.get(id);
+        if (p != null || id == ANY_PROJECT) {
+            return p;
+        }
+        Project any = projects.get(ANY_PROJECT);
+        return any == null ? null : new Project(id, any.organizationId(), any.publicKeys());
+    }
+
     public record Project(long id, long organizationId, Set<String> publicKeys) {
         public boolean acceptsAnyKey() {
             return publicKeys.isEmpty();

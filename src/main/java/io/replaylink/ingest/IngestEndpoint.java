@@ -102,7 +102,7 @@ final class IngestEndpoint {
                 projectId = parseProjectId(projectSegment);
                 auth = SentryAuth.fromRequest(http.headers(), http.query());
                 encoding = ContentDecoding.parse(http.getHeader(HeaderNames.CONTENT_ENCODING));
-                project = config.projects().get(projectId);
+                project = config.project(projectId);
                 if (project == null) {
                     throw new Refusal(new IngestError.Forbidden(
                             "project " + projectId + " is not configured on this ReplayLink", "project"));
@@ -238,7 +238,7 @@ final class IngestEndpoint {
         }
 
         private Future<ProcessorChain.Outcome> process(long projectId, String publicKey) {
-            ProcessingRequest meta = new ProcessingRequest(projectId, config.projects().get(projectId).organizationId(),
+            ProcessingRequest meta = new ProcessingRequest(projectId, config.project(projectId).organizationId(),
                     Optional.of(publicKey), http::getHeader);
             Envelope input = envelope;
             envelope = null;

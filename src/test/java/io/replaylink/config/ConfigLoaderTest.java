@@ -19,7 +19,9 @@ class ConfigLoaderTest {
         assertThat(embedded.server().port()).isEqualTo(3000);
         assertThat(embedded.server().host()).isEqualTo("127.0.0.1");
         assertThat(embedded.sinks()).extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("file");
-        assertThat(embedded.projects().get(1L).acceptsAnyKey()).isTrue();
+        // development: any project id, any key
+        assertThat(embedded.project(1L).acceptsAnyKey()).isTrue();
+        assertThat(embedded.project(4_242L).id()).isEqualTo(4_242L);
         ReplayLinkConfig production = ConfigLoader.load(root.resolve("config/production.yaml"), Map.of());
         assertThat(production.sinks()).as("one sink: every envelope reaches Sentry once")
                 .extracting(ReplayLinkConfig.PluginEntry::name).containsExactly("http");
@@ -33,6 +35,35 @@ class ConfigLoaderTest {
                     .containsExactly(1005L, 1000L);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void anyProjectIdIsAcceptedOnlyWithIdAny() throws Exception {
+        ReplayLinkConfig listed = ConfigLoader.parse("""
+                projects: [{id: 7, public_keys: []}]
+                sinks: [{name: file}]
+                """, Map.of());
+        assertThat(listed.project(7L)).isNotNull();
+        assertThat(listed.project(8L)).isNull();
+        ReplayLinkConfig any = ConfigLoader.parse("""
+                projects: [{id: 7, organization_id: 3, public_keys: []}, {id: any, organization_id: 9, public_keys: []}]
+                sinks: [{name: file}]
+                """, Map.of());
+        assertThat(any.project(7L).organizationId()).isEqualTo(3);
+        assertThat(any.project(8L).organizationId()).isEqualTo(9);
+        assertThat(any.project(8L).id()).isEqualTo(8);
+        // over HTTP: a project id nobody listed is accepted
+        try (io.replaylink.testing.CapturingUpstream upstream = io.replaylink.testing.CapturingUpstream.start();
+             io.replaylink.testing.TestSidecar sidecar = io.replaylink.testing.TestSidecar.start("""
+                     server: {port: 0}
+                     projects: [{id: any, public_keys: []}]
+                     sinks: [{name: http, config: {url: "%s"}}]
+                     """.formatted(upstream.url()))) {
+            var answer = sidecar.post("/api/4242/envelope/?sentry_key=" + io.replaylink.testing.TestSidecar.KEY,
+                    io.replaylink.testing.Envelopes.backendError(io.replaylink.testing.Envelopes.id(),
+                            io.replaylink.testing.Envelopes.id()));
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         }
     }
 

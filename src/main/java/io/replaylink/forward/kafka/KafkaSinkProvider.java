@@ -82,7 +82,7 @@ public final class KafkaSinkProvider implements SinkProvider {
         java.util.function.LongUnaryOperator organizationOf = context
                 .hostService(io.replaylink.config.ReplayLinkConfig.class)
                 .map(host -> (java.util.function.LongUnaryOperator) project -> {
-                    var p = host.projects().get(project);
+                    var p = host.project(project);
                     return p != null && p.organizationId() != 0 ? p.organizationId() : fallbackOrganization;
                 })
                 .orElse(project -> fallbackOrganization);
