@@ -73,10 +73,6 @@ public final class Metrics {
         JvmMetrics.registerInto(registry);
     }
 
-    public Metrics() {
-        seriesFromStart();
-    }
-
     private final Counter requests = Counter.builder().name("replaylink_requests_total")
             .help("Ingest requests answered, by endpoint, outcome and reason")
             .labelNames("endpoint", "outcome", "reason").withoutExemplars().register(registry);
@@ -190,42 +186,6 @@ public final class Metrics {
         lateLinks.labelValues(form).inc(count);
     }
 
-    /**
-     * The series a dashboard or an alert divides by exist from start-up, at 0 (a series that appears only with its
-     * first event leaves {@code rate()} empty, and an alert on it silent, until then).
-     */
-    private void seriesFromStart() {
-        for (String endpoint : new String[] {"envelope", "store"}) {
-            requestsAccepted.computeIfAbsent(endpoint, e -> requests.labelValues(e, "accepted", "ok"));
-            requestDurations.computeIfAbsent(endpoint, requestDuration::labelValues);
-        }
-        for (ItemType.Known type : ItemType.Known.values()) {
-            itemSeries(typeLabel(type));
-        }
-        for (String path : new String[] {"dsc", "context", "baggage", "index", "held", "backfill", "late"}) {
-            linkSeries.computeIfAbsent(path, links::labelValues);
-            backendErrorsLinked.labelValues(path);
-        }
-        for (String form : new String[] {"event_link", "held", "error_ids"}) {
-            lateLinks.labelValues(form);
-        }
-        Map<String, String[]> outcomes = Map.of(
-                "lookup", new String[] {"hit", "miss", "remembered", "timeout", "error"},
-                "record", new String[] {"recorded", "drained", "timeout", "error"},
-                "late_links", new String[] {"none", "found", "timeout", "error"});
-        outcomes.forEach((op, all) -> {
-            for (String outcome : all) {
-                indexSeries.computeIfAbsent(op, k -> new ConcurrentHashMap<>())
-                        .computeIfAbsent(outcome, o -> indexOperations.labelValues(op, o));
-            }
-            indexDurations.computeIfAbsent(op, indexDuration::labelValues);
-        });
-        for (String reason : new String[] {"overload", "memory", "sink_unavailable", "sink_timeout", "spool_full",
-                "handoff", "internal"}) {
-            requests.labelValues("envelope", "rejected", reason);
-        }
-    }
-
     public void link(String path, long projectId) {
         linkSeries.computeIfAbsent(path, links::labelValues).inc();
         projectLinkSeries.computeIfAbsent(projectId, p -> projectLinks.labelValues(Long.toString(p))).inc();
@@ -314,15 +274,12 @@ public final class Metrics {
     public void item(ItemType type, String outcome, String reason) {
         String label = typeLabel(type);
         if ("ok".equals(reason) && ("received".equals(outcome) || "forwarded".equals(outcome))) {
-            itemSeries(label)["received".equals(outcome) ? 0 : 1].inc();
+            CounterDataPoint[] series = itemSeries.computeIfAbsent(label, t -> new CounterDataPoint[] {
+                    items.labelValues(t, "received", "ok"), items.labelValues(t, "forwarded", "ok")});
+            series["received".equals(outcome) ? 0 : 1].inc();
         } else {
             items.labelValues(label, outcome, reason).inc();
         }
-    }
-
-    private CounterDataPoint[] itemSeries(String label) {
-        return itemSeries.computeIfAbsent(label, t -> new CounterDataPoint[] {
-                items.labelValues(t, "received", "ok"), items.labelValues(t, "forwarded", "ok")});
     }
 
     public void itemsDropped(String reason, int count) {
