@@ -122,17 +122,13 @@ public final class Metrics {
                 .register(registry);
     }
 
-    // data points of the series every envelope touches, resolved once: the client looks label values up in a map of
-    // lists on every call
-    private final Map<String, CounterDataPoint> requestsAccepted = new ConcurrentHashMap<>();
-    private final Map<String, DistributionDataPoint> requestDurations = new ConcurrentHashMap<>();
-    private final Map<String, CounterDataPoint[]> itemSeries = new ConcurrentHashMap<>();
-    private final Map<String, CounterDataPoint[]> bodyBytesSeries = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, CounterDataPoint>> sinkSendSeries = new ConcurrentHashMap<>();
-    private final Map<String, DistributionDataPoint> sinkDurations = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, CounterDataPoint>> indexSeries = new ConcurrentHashMap<>();
-    private final Map<String, DistributionDataPoint> indexDurations = new ConcurrentHashMap<>();
-    private final Map<String, CounterDataPoint> linkSeries = new ConcurrentHashMap<>();
+    // the series every envelope touches, resolved once per label combination (see DataPoints)
+    private final DataPoints<CounterDataPoint> requestSeries = new DataPoints<>(requests::labelValues);
+    private final DataPoints<DistributionDataPoint> requestDurations = new DataPoints<>(requestDuration::labelValues);
+    private final DataPoints<CounterDataPoint> itemSeries = new DataPoints<>(items::labelValues);
+    private final DataPoints<CounterDataPoint> bodyBytesSeries = new DataPoints<>(bodyBytes::labelValues);
+    private final DataPoints<CounterDataPoint> sinkSendSeries = new DataPoints<>(sinkSends::labelValues);
+    private final DataPoints<DistributionDataPoint> sinkDurations = new DataPoints<>(sinkDuration::labelValues);
 
     private final Counter links = Counter.builder().name("replaylink_links_total")
             .help("Events and transactions linked to a replay, by where the replay id came from "
@@ -186,8 +182,12 @@ public final class Metrics {
         lateLinks.labelValues(form).inc(count);
     }
 
+    private final DataPoints<CounterDataPoint> linkSeries = new DataPoints<>(links::labelValues);
+    private final DataPoints<CounterDataPoint> indexSeries = new DataPoints<>(indexOperations::labelValues);
+    private final DataPoints<DistributionDataPoint> indexDurations = new DataPoints<>(indexDuration::labelValues);
+
     public void link(String path, long projectId) {
-        linkSeries.computeIfAbsent(path, links::labelValues).inc();
+        linkSeries.get(path).inc();
         projectLinkSeries.computeIfAbsent(projectId, p -> projectLinks.labelValues(Long.toString(p))).inc();
     }
 
@@ -207,10 +207,8 @@ public final class Metrics {
     }
 
     public void indexOperation(String op, String outcome, long startedNanos) {
-        indexSeries.computeIfAbsent(op, k -> new ConcurrentHashMap<>())
-                .computeIfAbsent(outcome, o -> indexOperations.labelValues(op, o)).inc();
-        indexDurations.computeIfAbsent(op, indexDuration::labelValues)
-                .observe((System.nanoTime() - startedNanos) / 1e9);
+        indexSeries.get(op, outcome).inc();
+        indexDurations.get(op).observe((System.nanoTime() - startedNanos) / 1e9);
     }
 
     public void backendErrorSeen() {
@@ -262,24 +260,12 @@ public final class Metrics {
     }
 
     public void request(String endpoint, String outcome, String reason, long startedNanos) {
-        if ("accepted".equals(outcome) && "ok".equals(reason)) {
-            requestsAccepted.computeIfAbsent(endpoint, e -> requests.labelValues(e, "accepted", "ok")).inc();
-        } else {
-            requests.labelValues(endpoint, outcome, reason).inc();
-        }
-        requestDurations.computeIfAbsent(endpoint, requestDuration::labelValues)
-                .observe((System.nanoTime() - startedNanos) / 1e9);
+        requestSeries.get(endpoint, outcome, reason).inc();
+        requestDurations.get(endpoint).observe((System.nanoTime() - startedNanos) / 1e9);
     }
 
     public void item(ItemType type, String outcome, String reason) {
-        String label = typeLabel(type);
-        if ("ok".equals(reason) && ("received".equals(outcome) || "forwarded".equals(outcome))) {
-            CounterDataPoint[] series = itemSeries.computeIfAbsent(label, t -> new CounterDataPoint[] {
-                    items.labelValues(t, "received", "ok"), items.labelValues(t, "forwarded", "ok")});
-            series["received".equals(outcome) ? 0 : 1].inc();
-        } else {
-            items.labelValues(label, outcome, reason).inc();
-        }
+        itemSeries.get(typeLabel(type), outcome, reason).inc();
     }
 
     public void itemsDropped(String reason, int count) {
@@ -287,10 +273,8 @@ public final class Metrics {
     }
 
     public void bodyBytes(String encoding, long compressed, long decompressed) {
-        CounterDataPoint[] series = bodyBytesSeries.computeIfAbsent(encoding, e -> new CounterDataPoint[] {
-                bodyBytes.labelValues(e, "compressed"), bodyBytes.labelValues(e, "decompressed")});
-        series[0].inc(compressed);
-        series[1].inc(decompressed);
+        bodyBytesSeries.get(encoding, "compressed").inc(compressed);
+        bodyBytesSeries.get(encoding, "decompressed").inc(decompressed);
     }
 
     public void ingestLoop(double busy, double shed) {
@@ -308,10 +292,8 @@ public final class Metrics {
     }
 
     public void sinkSend(String sink, String outcome, long startedNanos) {
-        sinkSendSeries.computeIfAbsent(sink, k -> new ConcurrentHashMap<>())
-                .computeIfAbsent(outcome, o -> sinkSends.labelValues(sink, o)).inc();
-        sinkDurations.computeIfAbsent(sink, sinkDuration::labelValues)
-                .observe((System.nanoTime() - startedNanos) / 1e9);
+        sinkSendSeries.get(sink, outcome).inc();
+        sinkDurations.get(sink).observe((System.nanoTime() - startedNanos) / 1e9);
     }
 
     public void sinkRetry(String sink) {
