@@ -188,8 +188,17 @@ public final class Metrics {
 
     public void link(String path, long projectId) {
         linkSeries.get(path).inc();
-        projectLinkSeries.computeIfAbsent(projectId, p -> projectLinks.labelValues(Long.toString(p))).inc();
+        CounterDataPoint perProject = projectLinkSeries.get(projectId);
+        if (perProject == null) {
+            // projects are configured, but `id: any` (development) takes any id a client sends: the label is bounded
+            perProject = projectLinkSeries.size() >= MAX_PROJECT_SERIES ? projectLinks.labelValues("other")
+                    : projectLinkSeries.computeIfAbsent(projectId, p -> projectLinks.labelValues(Long.toString(p)));
+        }
+        perProject.inc();
     }
+
+    /** Projects with a series of their own in {@code replaylink_project_links_total}; the rest count as "other". */
+    static final int MAX_PROJECT_SERIES = 1000;
 
     private final Counter projectLinks = Counter.builder().name("replaylink_project_links_total")
             .help("Events and transactions linked to a replay, by project (the configured projects only)")
