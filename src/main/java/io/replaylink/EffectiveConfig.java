@@ -31,6 +31,7 @@ final class EffectiveConfig {
         config.sinks().forEach(e -> out.append("  - ").append(e.name()).append(' ').append(mask(e.config()))
                 .append('\n'));
         out.append("spool: ").append(config.spool()).append('\n');
+        out.append("logging: ").append(config.logging()).append('\n');
         return out.toString();
     }
 

@@ -33,9 +33,6 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
-        }
         Path configPath = Path.of("config/replaylink.yaml");
         boolean check = false;
         for (int i = 0; i < args.length; i++) {
@@ -72,6 +69,7 @@ public final class Main {
             System.out.println(EffectiveConfig.describe(config));
             return;
         }
+        io.replaylink.logging.Logging.configure(config.logging());
         Vertx vertx = Vertx.vertx();
         ReplayLink app;
         try {

@@ -54,10 +54,12 @@ public final class ReplayLink {
         PluginLoader base = new PluginLoader(ReplayLink.class.getClassLoader(), env, services);
         this.forwarder = new Forwarder(base.sinks(config.sinks()), config.server().sinkTimeoutMs(), metrics);
         this.index = base.index(config.index());
+        metrics.indexAvailable(index::available);
         EnvelopeParser parser = new EnvelopeParser(config.limits().envelope());
         ReplayLinkConfig.Spool s = config.spool();
         Delivery delivery;
         if (s.enabled()) {
+            metrics.spoolEnabled();
             this.spool = new Spool(Path.of(s.dir()), s.maxBytes(), s.segmentBytes(),
                     Spool.Fsync.valueOf(s.fsync().toUpperCase(java.util.Locale.ROOT)), s.fsyncIntervalMs());
             this.drain = new SpoolDrain(vertx, spool, forwarder, parser, s.maxInFlight(), metrics);

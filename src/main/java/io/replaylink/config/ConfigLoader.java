@@ -65,7 +65,8 @@ public final class ConfigLoader {
                 index(top),
                 plugins(top, "processors"),
                 plugins(top, "sinks"),
-                spool(top.section("spool")));
+                spool(top.section("spool")),
+                logging(top.section("logging")));
         top.rejectUnknownKeys();
         if (config.sinks().isEmpty()) {
             throw new ConfigException("sinks", "at least one sink is needed (e.g. `- name: file`)");
@@ -208,6 +209,30 @@ public final class ConfigLoader {
                 s.integer("max_in_flight", 256, 1, 100_000));
         s.rejectUnknownKeys();
         return spool;
+    }
+
+    private static io.replaylink.logging.LoggingSettings logging(ConfigSection s) {
+        var d = io.replaylink.logging.LoggingSettings.defaults();
+        String format = s.string("format", d.format());
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new ConfigException(s.key("format"), "must be text or json, got " + format);
+        }
+        String level = level(s.key("level"), s.string("level", d.level()));
+        Map<String, String> levels = new LinkedHashMap<>();
+        s.rawMap("levels").forEach((logger, value) -> levels.put(logger,
+                level(s.key("levels") + "." + logger, String.valueOf(value))));
+        var logging = new io.replaylink.logging.LoggingSettings(format, level, levels,
+                s.number("repeat_window_ms", d.repeatWindowMs(), 0, 3_600_000));
+        s.rejectUnknownKeys();
+        return logging;
+    }
+
+    private static String level(String key, String value) {
+        String level = value.toLowerCase(java.util.Locale.ROOT);
+        if (!io.replaylink.logging.Logging.LEVELS.contains(level)) {
+            throw new ConfigException(key, "must be one of trace, debug, info, warn, error, off; got " + value);
+        }
+        return level;
     }
 
     /** {@code index: {name, config}}: the replay-index store; the in-process {@code memory} store by default. */

@@ -17,7 +17,8 @@ public record ReplayLinkConfig(
         PluginEntry index,
         List<PluginEntry> processors,
         List<PluginEntry> sinks,
-        Spool spool) {
+        Spool spool,
+        io.replaylink.logging.LoggingSettings logging) {
 
     /**
      * @param host                 listen address

@@ -59,8 +59,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@code error_ids} passing through). A drained event whose hand-off did not finish is drained, and counted, again.</li>
  *   <li>{@code replaylink_sampling_decisions_total{decision,rules}}: dynamic sampling decisions; dropped items also
  *       count in {@code replaylink_items_total{outcome="dropped",reason="sampled"}}.</li>
- *   <li>{@code replaylink_spool_bytes}, {@code replaylink_spool_records}, {@code replaylink_spool_oldest_age_seconds},
- *       {@code replaylink_spool_deliveries_total{outcome}}: the spool (when enabled) and its delivery.</li>
+ *   <li>{@code replaylink_spool_bytes}, {@code replaylink_spool_records}, {@code replaylink_spool_oldest_age_seconds}
+ *       (exported when the spool is on), {@code replaylink_spool_deliveries_total{outcome}}: the spool and its
+ *       delivery.</li>
+ *   <li>{@code replaylink_index_up}: 1 when the index can be reached and answered its most recent operation;
+ *       {@code replaylink_sink_up{sink}}: 1 while a sink's most recent delivery was answered (for the http sink,
+ *       that is the upstream's health).</li>
+ *   <li>The Prometheus client's standard {@code jvm_*} and {@code process_*} metrics.</li>
  *   <li>{@code replaylink_jvm_allocated_bytes_total} and {@code replaylink_jvm_gc_pause_seconds}: heap allocation and
  *       garbage collection pauses of the whole JVM.</li>
  * </ul>
@@ -71,6 +76,9 @@ public final class Metrics {
 
     {
         JvmMetrics.registerInto(registry);
+        // the client's standard set (jvm_memory_*, jvm_gc_collection_seconds, jvm_threads_*, process_cpu_seconds_total,
+        // process_resident_memory_bytes, ...) that existing JVM dashboards read
+        io.prometheus.metrics.instrumentation.jvm.JvmMetrics.builder().register(registry);
     }
 
     private final Counter requests = Counter.builder().name("replaylink_requests_total")
@@ -215,7 +223,27 @@ public final class Metrics {
                 .setLabelValues(version == null ? "development build" : version, System.getProperty("java.version"));
     }
 
+    /** Whether the index's store is reachable (its plugin's answer), read at scrape time. */
+    private volatile java.util.function.BooleanSupplier indexAvailable = () -> true;
+    /** Whether the most recent index operation got an answer (not an error, not a timeout). */
+    private volatile boolean indexAnswered = true;
+
+    {
+        GaugeWithCallback.builder().name("replaylink_index_up")
+                .help("1 when the replay index can be reached and its most recent operation was answered, else 0")
+                .callback(cb -> cb.call(indexAvailable.getAsBoolean() && indexAnswered ? 1 : 0)).register(registry);
+    }
+
+    /** Where {@code replaylink_index_up} asks whether the store can be reached. */
+    public void indexAvailable(java.util.function.BooleanSupplier available) {
+        indexAvailable = available;
+    }
+
     public void indexOperation(String op, String outcome, long startedNanos) {
+        boolean answered = !("error".equals(outcome) || "timeout".equals(outcome));
+        if (answered != indexAnswered) {
+            indexAnswered = answered;
+        }
         indexSeries.get(op, outcome).inc();
         indexDurations.get(op).observe((System.nanoTime() - startedNanos) / 1e9);
     }
@@ -236,12 +264,23 @@ public final class Metrics {
         linkMessages.labelValues(sink, outcome).inc();
     }
 
-    private final Gauge spoolBytes = Gauge.builder().name("replaylink_spool_bytes")
-            .help("Bytes of accepted envelopes in the spool not yet delivered to every sink").register(registry);
-    private final Gauge spoolRecords = Gauge.builder().name("replaylink_spool_records")
-            .help("Envelopes in the spool not yet delivered to every sink").register(registry);
-    private final Gauge spoolOldestAge = Gauge.builder().name("replaylink_spool_oldest_age_seconds")
-            .help("Age of the oldest envelope in delivery (the sinks' lag)").register(registry);
+    /** The spool's gauges: registered when the spool is on (with it off they would only say 0). */
+    private volatile Gauge spoolBytes;
+    private volatile Gauge spoolRecords;
+    private volatile Gauge spoolOldestAge;
+
+    /** The spool is on: its gauges are exported from now on. */
+    public synchronized void spoolEnabled() {
+        if (spoolBytes != null) {
+            return;
+        }
+        spoolBytes = Gauge.builder().name("replaylink_spool_bytes")
+                .help("Bytes of accepted envelopes in the spool not yet delivered to every sink").register(registry);
+        spoolRecords = Gauge.builder().name("replaylink_spool_records")
+                .help("Envelopes in the spool not yet delivered to every sink").register(registry);
+        spoolOldestAge = Gauge.builder().name("replaylink_spool_oldest_age_seconds")
+                .help("Age of the oldest envelope in delivery (the sinks' lag)").register(registry);
+    }
     private final Counter spoolDeliveries = Counter.builder().name("replaylink_spool_deliveries_total")
             .help("Spooled envelope deliveries by outcome (delivered, retry, rejected, unreadable)")
             .labelNames("outcome").withoutExemplars().register(registry);
@@ -255,6 +294,7 @@ public final class Metrics {
     }
 
     public void spool(long bytes, long records, long oldestMillis) {
+        spoolEnabled();
         spoolBytes.set(bytes);
         spoolRecords.set(records);
         spoolOldestAge.set(oldestMillis == 0 ? 0 : (System.currentTimeMillis() - oldestMillis) / 1000.0);
@@ -301,6 +341,9 @@ public final class Metrics {
     }
 
     public void sinkSend(String sink, String outcome, long startedNanos) {
+        // up: the sink (its broker or upstream) answered, whether it took the envelope or refused it for good
+        sinkUp.computeIfAbsent(sink, s -> new java.util.concurrent.atomic.AtomicBoolean(true))
+                .set("ok".equals(outcome) || "rejected".equals(outcome));
         sinkSendSeries.get(sink, outcome).inc();
         sinkDurations.get(sink).observe((System.nanoTime() - startedNanos) / 1e9);
     }
@@ -309,9 +352,20 @@ public final class Metrics {
         sinkRetries.labelValues(sink).inc();
     }
 
-    /** Where {@code replaylink_sink_inflight{sink}} is read from at scrape time. */
+    /** Where {@code replaylink_sink_inflight{sink}} is read from at scrape time; the sink's up gauge starts at 1. */
     public void sinkInflight(String sink, java.util.function.IntSupplier count) {
         sinkInflight.put(sink, count);
+        sinkUp.putIfAbsent(sink, new java.util.concurrent.atomic.AtomicBoolean(true));
+    }
+
+    /** Per sink: whether its most recent delivery was answered (taken, or refused for good by the upstream). */
+    private final Map<String, java.util.concurrent.atomic.AtomicBoolean> sinkUp = new ConcurrentHashMap<>();
+
+    {
+        GaugeWithCallback.builder().name("replaylink_sink_up")
+                .help("1 while a sink's most recent delivery was answered (taken, or refused for good: 4xx), 0 after "
+                        + "a network error, timeout or 5xx; 1 before its first delivery").labelNames("sink")
+                .callback(cb -> sinkUp.forEach((sink, up) -> cb.call(up.get() ? 1 : 0, sink))).register(registry);
     }
 
     /** The Prometheus text exposition of every metric. */

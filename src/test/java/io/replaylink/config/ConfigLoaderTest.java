@@ -147,6 +147,25 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(ok, Map.of()).sinks()).hasSize(1);
     }
 
+    @Test
+    void loggingFormatLevelsAndTheirOverrides() {
+        var d = ConfigLoader.parse(MINIMAL, Map.of()).logging();
+        assertThat(d).isEqualTo(io.replaylink.logging.LoggingSettings.defaults());
+        var set = ConfigLoader.parse(MINIMAL + "logging: {format: json, level: WARN, levels: {io.netty: debug}, "
+                + "repeat_window_ms: 0}\n", Map.of()).logging();
+        assertThat(set).isEqualTo(new io.replaylink.logging.LoggingSettings("json", "warn",
+                Map.of("io.netty", "debug"), 0));
+        var env = ConfigLoader.parse(MINIMAL, Map.of("REPLAYLINK_LOGGING_FORMAT", "json",
+                "REPLAYLINK_LOGGING_LEVEL", "debug")).logging();
+        assertThat(env.format()).isEqualTo("json");
+        assertThat(env.level()).isEqualTo("debug");
+        assertKeyError(MINIMAL + "logging: {format: xml}\n", "logging.format", "must be text or json, got xml");
+        assertKeyError(MINIMAL + "logging: {level: loud}\n", "logging.level", "must be one of trace");
+        assertKeyError(MINIMAL + "logging: {levels: {io.netty: chatty}}\n", "logging.levels.io.netty",
+                "must be one of trace");
+        assertKeyError(MINIMAL + "logging: {fromat: json}\n", "logging.fromat", "unknown key");
+    }
+
     static void assertKeyError(String yaml, String key, String reason) {
         assertThatThrownBy(() -> ConfigLoader.parse(yaml, Map.of()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> {

@@ -138,13 +138,14 @@ class DeployKitTest {
     @Test
     void alertRulesAndDashboardUseExportedMetrics() throws Exception {
         java.util.Set<String> used = new java.util.TreeSet<>();
-        Matcher m = Pattern.compile("replaylink_[a-z_]+").matcher(Files.readString(KIT.resolve("prometheus-alerts.yml"))
+        Matcher m = Pattern.compile("(?:replaylink|jvm|process)_[a-z_]+").matcher(Files.readString(KIT.resolve("prometheus-alerts.yml"))
                 + Files.readString(KIT.resolve("grafana-dashboard.json")));
         while (m.find()) {
             used.add(m.group());
         }
         assertThat(used).contains("replaylink_links_total", "replaylink_spool_oldest_age_seconds",
-                "replaylink_index_operations_total", "replaylink_requests_total");
+                "replaylink_index_operations_total", "replaylink_requests_total", "replaylink_sink_up",
+                "replaylink_index_up", "jvm_memory_used_bytes", "process_cpu_seconds_total");
         Path spool = Files.createTempDirectory("replaylink-kit-spool");
         try (io.replaylink.testing.CapturingUpstream upstream = io.replaylink.testing.CapturingUpstream.start();
              TestSidecar sidecar = TestSidecar.start(TestSidecar.httpConfig(upstream.url(), """

@@ -35,6 +35,7 @@ class RedisOutageTest {
             String trace = Envelopes.id();
             String replay = Envelopes.id();
             awaitLinked(sidecar, collected, trace, replay);
+            assertThat(sidecar.get("/metrics").body()).containsPattern("(?m)^replaylink_index_up 1");
 
             // slow: Redis holds every client for 2 s; answers still come within the lookup timeout
             Thread pause = new Thread(() -> {
@@ -71,12 +72,14 @@ class RedisOutageTest {
             }
             assertThat(worst).as("worst answer time while Redis is down, ms").isLessThan(1000);
             assertThat(sidecar.get("/metrics").body()).containsPattern(
-                    "replaylink_index_operations_total\\{op=\"lookup\",outcome=\"(error|timeout)\"} [1-9]");
+                    "replaylink_index_operations_total\\{op=\"lookup\",outcome=\"(error|timeout)\"} [1-9]")
+                    .containsPattern("(?m)^replaylink_index_up 0");
 
             redis.restart();
             String trace2 = Envelopes.id();
             String replay2 = Envelopes.id();
             awaitLinked(sidecar, collected, trace2, replay2);
+            assertThat(sidecar.get("/metrics").body()).containsPattern("(?m)^replaylink_index_up 1");
         } finally {
             redis.close();
         }

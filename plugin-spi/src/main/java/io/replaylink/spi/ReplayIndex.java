@@ -87,6 +87,16 @@ public interface ReplayIndex extends AutoCloseable {
         return this;
     }
 
+    /**
+     * Whether the store can be reached now (a connection is up), for the host's {@code replaylink_index_up} gauge;
+     * called at scrape time from any thread, so it must not block. An in-process store is always available.
+     *
+     * @since 3
+     */
+    default boolean available() {
+        return true;
+    }
+
     @Override
     default void close() {
     }

@@ -6,8 +6,11 @@ package io.replaylink.spi;
  * constant, as the host has it, with the version it was built against, and refuse to start.
  */
 public final class SpiVersion {
-    /** @since 1; 2 adds side outputs, acceptance hooks, claimed drains and held late links. */
-    public static final int CURRENT = 2;
+    /**
+     * @since 1; 2 adds side outputs, acceptance hooks, claimed drains and held late links; 3 adds
+     * {@code ReplayIndex.available()}.
+     */
+    public static final int CURRENT = 3;
 
     private SpiVersion() {
     }

@@ -75,6 +75,11 @@ public final class RedisReplayIndex implements ReplayIndex {
         return connection.connected();
     }
 
+    @Override
+    public boolean available() {
+        return connection.connected();
+    }
+
     /** Writes to Redis so far (each sends every command issued since the one before). */
     long writes() {
         return connection.writes();
