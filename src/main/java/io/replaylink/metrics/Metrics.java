@@ -81,6 +81,10 @@ public final class Metrics {
         io.prometheus.metrics.instrumentation.jvm.JvmMetrics.builder().register(registry);
     }
 
+    public Metrics() {
+        seriesFromStart();
+    }
+
     private final Counter requests = Counter.builder().name("replaylink_requests_total")
             .help("Ingest requests answered, by endpoint, outcome and reason")
             .labelNames("endpoint", "outcome", "reason").withoutExemplars().register(registry);
@@ -193,6 +197,43 @@ public final class Metrics {
     private final DataPoints<CounterDataPoint> linkSeries = new DataPoints<>(links::labelValues);
     private final DataPoints<CounterDataPoint> indexSeries = new DataPoints<>(indexOperations::labelValues);
     private final DataPoints<DistributionDataPoint> indexDurations = new DataPoints<>(indexDuration::labelValues);
+
+    /**
+     * The series a dashboard or an alert divides by exist from start-up, at 0: a series that appears only with its
+     * first event leaves {@code rate()} empty, and an alert on it silent, until then. Called once the fields above
+     * are set (the constructor runs after every field initialiser).
+     */
+    private void seriesFromStart() {
+        for (String endpoint : new String[] {"envelope", "store"}) {
+            requestSeries.get(endpoint, "accepted", "ok");
+            requestDurations.get(endpoint);
+            // the 503 reasons the kit's alert adds up
+            for (String reason : new String[] {"overload", "memory", "sink_unavailable", "sink_timeout", "spool_full",
+                    "spool_error", "handoff", "internal", "shutdown"}) {
+                requestSeries.get(endpoint, "rejected", reason);
+            }
+        }
+        for (ItemType.Known type : ItemType.Known.values()) {
+            itemSeries.get(typeLabel(type), "received", "ok");
+            itemSeries.get(typeLabel(type), "forwarded", "ok");
+        }
+        for (String path : new String[] {"dsc", "context", "baggage", "index", "held", "backfill", "late"}) {
+            linkSeries.get(path);
+            backendErrorsLinked.labelValues(path);
+        }
+        for (String form : new String[] {"event_link", "held", "error_ids"}) {
+            lateLinks.labelValues(form);
+        }
+        Map<String, String[]> outcomes = Map.of(
+                "lookup", new String[] {"hit", "miss", "remembered", "timeout", "error"},
+                "record", new String[] {"recorded", "drained", "timeout", "error"});
+        outcomes.forEach((op, all) -> {
+            for (String outcome : all) {
+                indexSeries.get(op, outcome);
+            }
+            indexDurations.get(op);
+        });
+    }
 
     public void link(String path, long projectId) {
         linkSeries.get(path).inc();

@@ -88,7 +88,8 @@ class LateLinkFaultTest {
             post(port, Envelopes.replayEvent(Envelopes.id(), Envelopes.id()));
             String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
-            if (metrics.contains("replaylink_index_operations_total{op=\"record\",outcome=\"recorded\"}")) {
+            if (java.util.regex.Pattern.compile("replaylink_index_operations_total\\{op=\"record\",outcome=\"recorded\"} [1-9]")
+                    .matcher(metrics).find()) {
                 return;
             }
             Thread.sleep(50);

@@ -117,8 +117,8 @@ class ReplayLinkingTest {
         send(Envelopes.replayEvent(replay, trace));
         assertThat(out.links().poll(300, TimeUnit.MILLISECONDS)).isNull();
         String metrics = sidecar.get("/metrics").body();
-        assertThat(metrics).contains("replaylink_links_total{path=\"backfill\"}")
-                .contains("replaylink_backend_error_events_linked_total{path=\"backfill\"}");
+        assertThat(metrics).containsPattern("replaylink_links_total\\{path=\"backfill\"} [1-9]")
+                .containsPattern("replaylink_backend_error_events_linked_total\\{path=\"backfill\"} [1-9]");
     }
 
     @Test
@@ -202,9 +202,26 @@ class ReplayLinkingTest {
 
     @Test
     void metricsCountLinksByPathAndBackendErrorsSeen() throws Exception {
-        String metrics = sidecar.get("/metrics").body();
-        assertThat(metrics).contains("replaylink_backend_error_events_total")
-                .contains("replaylink_index_operations_total");
+        java.util.function.ToDoubleFunction<String> value = series -> {
+            try {
+                return sidecar.get("/metrics").body().lines().filter(l -> l.startsWith(series + " "))
+                        .mapToDouble(l -> Double.parseDouble(l.substring(series.length() + 1))).sum();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        String seen = "replaylink_backend_error_events_total";
+        String linked = "replaylink_links_total{path=\"index\"}";
+        String lookups = "replaylink_index_operations_total{op=\"lookup\",outcome=\"hit\"}";
+        double seenBefore = value.applyAsDouble(seen);
+        double linkedBefore = value.applyAsDouble(linked);
+        double lookupsBefore = value.applyAsDouble(lookups);
+        String trace = Envelopes.id();
+        send(Envelopes.replayEvent(Envelopes.id(), trace));
+        send(Envelopes.backendError(Envelopes.id(), trace, "error", false));
+        assertThat(value.applyAsDouble(seen)).isEqualTo(seenBefore + 1);
+        assertThat(value.applyAsDouble(linked)).isEqualTo(linkedBefore + 1);
+        assertThat(value.applyAsDouble(lookups)).isEqualTo(lookupsBefore + 1);
     }
 
     @Test

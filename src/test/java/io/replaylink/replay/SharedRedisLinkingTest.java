@@ -160,12 +160,14 @@ class SharedRedisLinkingTest {
         return sidecars;
     }
 
+    private static final java.util.regex.Pattern RECORDED = java.util.regex.Pattern.compile(
+            "replaylink_index_operations_total\\{op=\"record\",outcome=\"recorded\"} [1-9]");
+
     /** Waits until both instances reach Redis: each records a replay successfully. */
     static void awaitConnected(List<TestSidecar> sidecars) throws Exception {
         long deadline = System.currentTimeMillis() + 15_000;
         for (TestSidecar s : sidecars) {
-            while (!s.get("/metrics").body()
-                    .contains("replaylink_index_operations_total{op=\"record\",outcome=\"recorded\"}")) {
+            while (!RECORDED.matcher(s.get("/metrics").body()).find()) {
                 if (System.currentTimeMillis() > deadline) {
                     throw new AssertionError("sidecar did not connect to Redis");
                 }
