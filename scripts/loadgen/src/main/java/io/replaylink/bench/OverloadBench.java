@@ -52,7 +52,7 @@ public final class OverloadBench {
                     boolean ok = r.errors() == 0 && r.byStatus().keySet().stream().allMatch(s -> s == 200)
                             && p99 < CLEAN_P99_MS;
                     steps.append(String.format(Locale.ROOT, "%.0f/s: %s, p99 %.1f ms, answers %s%n", rate,
-                            ok ? "clean" : "not clean", p99, r.byStatus()));
+                            ok ? "clean" : "not clean", p99, r.statusText()));
                     if (!ok) {
                         break;
                     }

@@ -52,6 +52,14 @@ public final class LoadGenerator {
             return byStatus.values().stream().mapToLong(Long::longValue).sum();
         }
 
+        /** "200: 278, 400: 1" (status: answers), in status order. */
+        public String statusText() {
+            StringBuilder out = new StringBuilder();
+            new java.util.TreeMap<>(byStatus).forEach((status, count) -> out.append(out.length() == 0 ? "" : ", ")
+                    .append(status).append(": ").append(count));
+            return out.length() == 0 ? "none" : out.toString();
+        }
+
         public String summary() {
             return String.format(Locale.ROOT, """
                     | sent | answered | errors | throughput/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |
@@ -62,8 +70,8 @@ public final class LoadGenerator {
                     p99 %.2f ms, max %.2f ms""", sent, answered(), errors, answered() / seconds,
                     latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(90) / 1000.0,
                     latency.getValueAtPercentile(99) / 1000.0, latency.getValueAtPercentile(99.9) / 1000.0,
-                    latency.getMaxValue() / 1000.0, byStatus,
-                    wrongStatus.isEmpty() ? "" : "\nanswers other than expected (request -> status): " + wrongStatus
+                    latency.getMaxValue() / 1000.0, statusText(),
+                    wrongStatus.isEmpty() ? "" : "\nanswers other than expected: " + wrongStatus.size() + " requests"
                             + "; the first: " + firstUnexpectedAnswer,
                     generatorGcMillis, sendLag.getValueAtPercentile(99) / 1000.0, sendLag.getMaxValue() / 1000.0);
         }
