@@ -32,6 +32,9 @@ final class EffectiveConfig {
                 .append('\n'));
         out.append("spool: ").append(config.spool()).append('\n');
         out.append("logging: ").append(config.logging()).append('\n');
+        var admin = config.admin();
+        out.append("admin: ").append(new io.replaylink.config.ReplayLinkConfig.Admin(admin.enabled(), admin.host(),
+                admin.port(), admin.token().isEmpty() ? "" : "***")).append('\n');
         return out.toString();
     }
 

@@ -18,10 +18,13 @@ public final class Main {
 
     static final String USAGE = """
             usage: replaylink [--config PATH] [--check-config] [--version] [--help]
+                   replaylink why EVENT_ID | --trace TRACE_ID [--org N] [--config PATH] [--admin URL]
               --config PATH     the YAML config (default config/replaylink.yaml)
               --check-config    validate the config and the environment overrides, print the effective settings
                                 (secrets masked) and exit: 0 valid, 2 not
               --version         print the version and exit
+              why ...           ask the running sidecar's why-API what became of an event or a trace
+                                (replaylink why --help)
             Every key can be overridden from the environment: REPLAYLINK_ + the key's path in upper case, each run of
             other characters one _ (server.port: REPLAYLINK_SERVER_PORT, sinks[0].config.url:
             REPLAYLINK_SINKS_0_CONFIG_URL); a REPLAYLINK_ variable that overrides no key is an error.""";
@@ -33,6 +36,10 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && args[0].equals("why")) {
+            System.exit(io.replaylink.why.WhyCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.getenv(), System.out, System.err));
+        }
         Path configPath = Path.of("config/replaylink.yaml");
         boolean check = false;
         for (int i = 0; i < args.length; i++) {
@@ -101,6 +108,11 @@ public final class Main {
             if (p.acceptsAnyKey()) {
                 System.out.println("  WARNING: project " + (any ? "any" : p.id()) + " accepts any public key (development only)");
             }
+        }
+        if (app.adminPort() > 0) {
+            String adminHost = config.admin().host().equals("0.0.0.0") ? "127.0.0.1" : config.admin().host();
+            System.out.println("  status page: http://" + adminHost + ":" + app.adminPort() + "/status (why-API: "
+                    + "/api/v1/events/{event_id}, scripts/run why EVENT_ID)");
         }
         for (var sink : config.sinks()) {
             System.out.println("  sink: " + sink.name() + (sink.name().equals("file")

@@ -89,11 +89,41 @@ public final class ReplayLink {
                     if (app.drain != null) {
                         app.drain.start();
                     }
-                    return app.server.start().map(port -> {
+                    return app.server.start().compose(port -> {
                         app.port = port;
-                        return app;
-                    });
+                        return app.startAdmin();
+                    }).map(v -> app);
                 });
+    }
+
+    /** The admin listener (why-API and status page), when {@code admin.enabled}. */
+    private Future<Void> startAdmin() {
+        ReplayLinkConfig.Admin admin = config.admin();
+        if (!admin.enabled()) {
+            return Future.succeededFuture();
+        }
+        java.util.Set<Long> organizations = new java.util.TreeSet<>();
+        config.projects().values().forEach(p -> organizations.add(p.organizationId()));
+        Object ttl = config.index().config().get("pending_ttl_secs");
+        long pendingTtlSecs = ttl == null ? 5400 : Long.parseLong(String.valueOf(ttl));
+        io.replaylink.why.WhyService why = new io.replaylink.why.WhyService(index, organizations,
+                pendingTtlSecs * 1000, System::currentTimeMillis);
+        statusPage = new io.replaylink.admin.StatusPage(metrics);
+        statusPage.start(vertx);
+        adminServer = new io.replaylink.admin.AdminServer(vertx, admin, why, statusPage);
+        return adminServer.start().map(p -> {
+            adminPort = p;
+            return null;
+        });
+    }
+
+    private io.replaylink.admin.AdminServer adminServer;
+    private io.replaylink.admin.StatusPage statusPage;
+    private int adminPort = -1;
+
+    /** The admin listener's port; -1 when it is off. */
+    public int adminPort() {
+        return adminPort;
     }
 
     public int port() {
@@ -115,7 +145,12 @@ public final class ReplayLink {
     public Future<Void> stop() {
         Duration timeout = Duration.ofMillis(config.server().shutdownTimeoutMs());
         Context context = vertx.getOrCreateContext();
-        return server.shutdown(timeout)
+        if (statusPage != null) {
+            statusPage.stop();
+        }
+        Future<Void> adminStopped = adminServer == null ? Future.succeededFuture()
+                : adminServer.stop().recover(e -> Future.succeededFuture());
+        return adminStopped.compose(v -> server.shutdown(timeout))
                 .recover(e -> Future.succeededFuture())
                 .compose(v -> {
                     if (drain != null) {

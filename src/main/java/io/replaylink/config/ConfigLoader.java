@@ -66,8 +66,13 @@ public final class ConfigLoader {
                 plugins(top, "processors"),
                 plugins(top, "sinks"),
                 spool(top.section("spool")),
-                logging(top.section("logging")));
+                logging(top.section("logging")),
+                admin(top.section("admin")));
         top.rejectUnknownKeys();
+        if (config.admin().enabled() && config.admin().port() != 0 && config.admin().port() == config.server().port()) {
+            throw new ConfigException("admin.port", "must differ from server.port: the admin listener never shares "
+                    + "the ingest port");
+        }
         if (config.sinks().isEmpty()) {
             throw new ConfigException("sinks", "at least one sink is needed (e.g. `- name: file`)");
         }
@@ -225,6 +230,13 @@ public final class ConfigLoader {
                 s.number("repeat_window_ms", d.repeatWindowMs(), 0, 3_600_000));
         s.rejectUnknownKeys();
         return logging;
+    }
+
+    private static ReplayLinkConfig.Admin admin(ConfigSection s) {
+        var admin = new ReplayLinkConfig.Admin(s.bool("enabled", false), s.string("host", "127.0.0.1"),
+                s.integer("port", 3001, 0, 65535), s.string("token", ""));
+        s.rejectUnknownKeys();
+        return admin;
     }
 
     private static String level(String key, String value) {

@@ -18,7 +18,20 @@ public record ReplayLinkConfig(
         List<PluginEntry> processors,
         List<PluginEntry> sinks,
         Spool spool,
-        io.replaylink.logging.LoggingSettings logging) {
+        io.replaylink.logging.LoggingSettings logging,
+        Admin admin) {
+
+    /**
+     * The admin listener: the why-API ({@code /api/v1/events/{id}}, {@code /api/v1/traces/{id}}) and the status page
+     * ({@code /status}). Off unless {@code enabled}; on its own address, loopback by default, never the ingest port.
+     *
+     * @param enabled default false (the shipped configs turn it on)
+     * @param host    default 127.0.0.1
+     * @param port    default 3001 (0: any free port)
+     * @param token   when set, every request needs {@code Authorization: Bearer <token>}; default none
+     */
+    public record Admin(boolean enabled, String host, int port, String token) {
+    }
 
     /**
      * @param host                 listen address

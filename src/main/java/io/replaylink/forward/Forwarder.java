@@ -42,6 +42,7 @@ public final class Forwarder {
         this.sinks = List.copyOf(sinks);
         this.timeoutMs = timeoutMs;
         this.metrics = metrics;
+        sinks.forEach(sink -> metrics.sinkKnown(sink.name()));
     }
 
     /**

@@ -16,9 +16,24 @@ import io.replaylink.spi.PluginConfigException;
  * @param claimLeaseMs       how long a drained event stays claimed by the record that drained it before a later
  *                           record of its trace drains it again (its hand-off did not finish: the sidecar stopped);
  *                           default 30000, the default {@code server.sink_timeout_ms}, the longest a hand-off takes
+ * @param noteTtlSecs        how long the why-notes of events and traces are kept; default 9000 (pending_ttl_secs and
+ *                           an hour: "it waited, and its replay never came" stays answerable for an hour)
+ * @param maxNotes           event notes kept at most per organisation (beyond, a random older one goes); default 100000
  */
 public record IndexSettings(String namespace, long mappingTtlSecs, long pendingTtlSecs, int maxPendingPerTrace,
-                            int maxLateLinksPerReplay, long claimLeaseMs) {
+                            int maxLateLinksPerReplay, long claimLeaseMs, long noteTtlSecs, int maxNotes) {
+
+    public IndexSettings(String namespace, long mappingTtlSecs, long pendingTtlSecs, int maxPendingPerTrace,
+                         int maxLateLinksPerReplay, long claimLeaseMs) {
+        this(namespace, mappingTtlSecs, pendingTtlSecs, maxPendingPerTrace, maxLateLinksPerReplay, claimLeaseMs,
+                Math.max(mappingTtlSecs, pendingTtlSecs) + 3600, 100_000);
+    }
+
+    /** The same settings under another namespace (an organisation's key space). */
+    public IndexSettings withNamespace(String other) {
+        return new IndexSettings(other, mappingTtlSecs, pendingTtlSecs, maxPendingPerTrace, maxLateLinksPerReplay,
+                claimLeaseMs, noteTtlSecs, maxNotes);
+    }
 
     public static IndexSettings from(PluginConfig c) {
         String namespace = c.string("namespace", "default");
@@ -46,6 +61,15 @@ public record IndexSettings(String namespace, long mappingTtlSecs, long pendingT
         if (lease < 100 || lease > 3_600_000) {
             throw new PluginConfigException(c.path() + ".claim_lease_ms", "must be between 100 and 3600000");
         }
-        return new IndexSettings(namespace, mappingTtl, pendingTtl, (int) maxPending, (int) maxLate, lease);
+        long noteTtl = c.number("note_ttl_secs", Math.max(mappingTtl, pendingTtl) + 3600);
+        if (noteTtl < 1 || noteTtl > 30L * 24 * 3600) {
+            throw new PluginConfigException(c.path() + ".note_ttl_secs", "must be between 1 and 2592000");
+        }
+        long maxNotes = c.number("max_notes", 100_000);
+        if (maxNotes < 0 || maxNotes > 100_000_000) {
+            throw new PluginConfigException(c.path() + ".max_notes", "must be between 0 and 100000000");
+        }
+        return new IndexSettings(namespace, mappingTtl, pendingTtl, (int) maxPending, (int) maxLate, lease, noteTtl,
+                (int) maxNotes);
     }
 }

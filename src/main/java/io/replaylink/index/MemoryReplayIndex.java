@@ -79,12 +79,24 @@ final class MemoryReplayIndex implements ReplayIndex {
     }
 
     @Override
-    public synchronized CompletionStage<Optional<String>> lookupOrRemember(String traceId,
-                                                                           Optional<PendingEvent> pending) {
+    public CompletionStage<Optional<String>> lookupOrRemember(String traceId, Optional<PendingEvent> pending) {
+        return CompletableFuture.completedFuture(find(traceId, pending).replayId());
+    }
+
+    @Override
+    public CompletionStage<Lookup> lookup(String traceId, Optional<PendingEvent> pending) {
+        return CompletableFuture.completedFuture(find(traceId, pending));
+    }
+
+    private synchronized Lookup find(String traceId, Optional<PendingEvent> pending) {
         long now = clockMillis.getAsLong();
         Trace t = live(traceId, now);
         if (t != null && t.replayId != null) {
-            return CompletableFuture.completedFuture(Optional.of(t.replayId));
+            return new Lookup(Optional.of(t.replayId), false);
+        }
+        boolean full = false;
+        if (pending.isPresent()) {
+            full = settings.maxPendingPerTrace() == 0;
         }
         if (pending.isPresent() && settings.maxPendingPerTrace() > 0) {
             if (t == null) {
@@ -101,10 +113,93 @@ final class MemoryReplayIndex implements ReplayIndex {
                 t.pending.put(e.eventId(), e);
                 t.pendingExpiresAt = now + settings.pendingTtlSecs() * 1000;
                 bytes += t.weight() - before;
+            } else {
+                full = true;
             }
             evict();
         }
-        return CompletableFuture.completedFuture(Optional.empty());
+        return new Lookup(Optional.empty(), full);
+    }
+
+    /** Why-notes of events: insertion-ordered (a rewrite moves to the end), at most max_notes, expiring. */
+    private final LinkedHashMap<String, Note> notes = new LinkedHashMap<>();
+    /** Why-notes by trace: how its replay was learned and its events' notes; at most max_traces traces. */
+    private final LinkedHashMap<String, TraceNote> traceNotes = new LinkedHashMap<>();
+
+    private record Note(String json, long expiresAt) {
+    }
+
+    private static final class TraceNote {
+        String learned;
+        final LinkedHashMap<String, String> events = new LinkedHashMap<>();
+        long expiresAt;
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
+        long expiresAt = clockMillis.getAsLong() + settings.noteTtlSecs() * 1000;
+        if (settings.maxNotes() > 0) {
+            notes.remove(eventId);
+            notes.put(eventId, new Note(note, expiresAt));
+            Iterator<String> oldest = notes.keySet().iterator();
+            while (notes.size() > settings.maxNotes()) {
+                oldest.next();
+                oldest.remove();
+            }
+        }
+        if (traceId != null) {
+            TraceNote t = traceNote(traceId, expiresAt);
+            if (t.events.containsKey(eventId) || t.events.size() < Math.max(1, settings.maxPendingPerTrace())) {
+                t.events.put(eventId, note);
+            }
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized CompletionStage<Void> noteReplayLearned(String traceId, String note) {
+        TraceNote t = traceNote(traceId, clockMillis.getAsLong() + settings.noteTtlSecs() * 1000);
+        if (t.learned == null) {
+            t.learned = note;
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private TraceNote traceNote(String traceId, long expiresAt) {
+        TraceNote t = traceNotes.remove(traceId);
+        if (t == null || t.expiresAt <= clockMillis.getAsLong()) {
+            t = new TraceNote();
+        }
+        t.expiresAt = expiresAt;
+        traceNotes.put(traceId, t);
+        Iterator<String> oldest = traceNotes.keySet().iterator();
+        while (traceNotes.size() > maxTraces) {
+            oldest.next();
+            oldest.remove();
+        }
+        return t;
+    }
+
+    @Override
+    public synchronized CompletionStage<Optional<String>> eventNote(String eventId) {
+        Note n = notes.get(eventId);
+        return CompletableFuture.completedFuture(n == null || n.expiresAt() <= clockMillis.getAsLong()
+                ? Optional.empty() : Optional.of(n.json()));
+    }
+
+    @Override
+    public synchronized CompletionStage<TraceNotes> traceNotes(String traceId) {
+        long now = clockMillis.getAsLong();
+        Trace t = live(traceId, now);
+        TraceNote n = traceNotes.get(traceId);
+        if (n != null && n.expiresAt <= now) {
+            n = null;
+        }
+        return CompletableFuture.completedFuture(new TraceNotes(
+                Optional.ofNullable(t == null ? null : t.replayId),
+                Optional.ofNullable(n == null ? null : n.learned),
+                n == null ? Map.of() : Map.copyOf(n.events),
+                t == null || t.pending == null ? List.of() : List.copyOf(t.pending.values())));
     }
 
     @Override

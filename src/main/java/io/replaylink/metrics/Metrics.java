@@ -224,6 +224,9 @@ public final class Metrics {
         for (String form : new String[] {"event_link", "held", "error_ids"}) {
             lateLinks.labelValues(form);
         }
+        for (io.replaylink.why.UnlinkedReason reason : io.replaylink.why.UnlinkedReason.values()) {
+            unlinkedSeries.get(reason.label);
+        }
         Map<String, String[]> outcomes = Map.of(
                 "lookup", new String[] {"hit", "miss", "remembered", "timeout", "error"},
                 "record", new String[] {"recorded", "drained", "timeout", "error"});
@@ -289,8 +292,26 @@ public final class Metrics {
         indexDurations.get(op).observe((System.nanoTime() - startedNanos) / 1e9);
     }
 
+    private final io.replaylink.why.LinkRates linkRates = new io.replaylink.why.LinkRates();
+
+    /** The share of backend errors linked over the last 5 minutes and hour, late links in their error's window. */
+    public io.replaylink.why.LinkRates linkRates() {
+        return linkRates;
+    }
+
     public void backendErrorSeen() {
         backendErrors.inc();
+    }
+
+    private final Counter backendErrorsUnlinked = Counter.builder()
+            .name("replaylink_backend_error_events_unlinked_total")
+            .help("Error events from non-browser platforms that went on unlinked, by reason (no_trace_id, invalid_id, "
+                    + "waiting, waiting_limit, index_unavailable); a waiting one may be linked late after")
+            .labelNames("reason").withoutExemplars().register(registry);
+    private final DataPoints<CounterDataPoint> unlinkedSeries = new DataPoints<>(backendErrorsUnlinked::labelValues);
+
+    public void backendErrorUnlinked(String reason) {
+        unlinkedSeries.get(reason).inc();
     }
 
     public void backendErrorLinked(String path) {
@@ -396,6 +417,11 @@ public final class Metrics {
     /** Where {@code replaylink_sink_inflight{sink}} is read from at scrape time; the sink's up gauge starts at 1. */
     public void sinkInflight(String sink, java.util.function.IntSupplier count) {
         sinkInflight.put(sink, count);
+        sinkUp.putIfAbsent(sink, new java.util.concurrent.atomic.AtomicBoolean(true));
+    }
+
+    /** A configured sink: its up gauge exists from start-up, at 1. */
+    public void sinkKnown(String sink) {
         sinkUp.putIfAbsent(sink, new java.util.concurrent.atomic.AtomicBoolean(true));
     }
 

@@ -10,6 +10,8 @@ import io.replaylink.spi.ReplayIndex;
 import io.replaylink.spi.ReplayIndex.PendingEvent;
 import io.replaylink.spi.ReplayLinkMessage;
 import io.replaylink.spi.SideOutputs;
+import io.replaylink.why.EventNotes;
+import io.replaylink.why.UnlinkedReason;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
@@ -66,6 +68,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
     private final LongSupplier clockSeconds;
     private final Holds holds;
     private final int maxTraceIds;
+    private final EventNotes notes;
     /** The browser SDK sends at most 100 trace ids a segment, and Relay keeps at most 100. */
     public static final int DEFAULT_MAX_TRACE_IDS = 100;
 
@@ -78,6 +81,15 @@ public final class ReplayLinker implements EnvelopeProcessor {
     /** {@code maxTraceIds}: the trace ids one replay_event records at most (more are counted and left out). */
     public ReplayLinker(ReplayIndex index, SideOutputs outputs, Metrics metrics, long timeoutMs,
                         boolean emitInlineLinks, LongSupplier clockSeconds, Holds holds, int maxTraceIds) {
+        this(index, outputs, metrics, timeoutMs, emitInlineLinks, clockSeconds, holds, maxTraceIds,
+                EventNotes.off(metrics));
+    }
+
+    /** {@code notes}: where the why-notes of error events go (see {@link EventNotes}). */
+    public ReplayLinker(ReplayIndex index, SideOutputs outputs, Metrics metrics, long timeoutMs,
+                        boolean emitInlineLinks, LongSupplier clockSeconds, Holds holds, int maxTraceIds,
+                        EventNotes notes) {
+        this.notes = notes;
         this.maxTraceIds = maxTraceIds;
         this.holds = holds;
         this.organizations = index;
@@ -96,6 +108,12 @@ public final class ReplayLinker implements EnvelopeProcessor {
         final String traceId;
         String replayId;
         String path;
+        /** It carried a trace id that is not one. */
+        boolean invalidTrace;
+        /** Its lookup failed or timed out. */
+        boolean lookupFailed;
+        /** Its trace's bound of waiting events refused it. */
+        boolean full;
 
         Linkable(ProcessedItem item, EventFacts facts, String traceId) {
             this.item = item;
@@ -153,24 +171,31 @@ public final class ReplayLinker implements EnvelopeProcessor {
         List<Linkable> linkables = new ArrayList<>();
         List<Carrier> carriers = new ArrayList<>();
         Map<String, String> records = new LinkedHashMap<>();
+        // how each recorded pair was learned, for the why-notes
+        Map<String, String> sources = notes.enabled() ? new java.util.HashMap<>() : new NoMap();
         for (ProcessedItem item : envelope.items()) {
             switch (item.type()) {
                 case "event", "transaction" -> {
                     EventFacts facts = EventFactsReader.read(item.payload());
                     String traceId = dscTrace != null ? dscTrace : id(facts.contextTraceId(), "contexts.trace.trace_id");
+                    boolean invalidTrace = traceId == null && (facts.contextTraceId() != null
+                            || trace != null && trace.get("trace_id") != null);
                     if (traceId == null && facts.sentryTraceHeader() != null) {
                         traceId = SentryTrace.traceId(facts.sentryTraceHeader());
                         if (traceId == null) {
                             metrics.invalidId("sentry-trace");
+                            invalidTrace = true;
                         }
                     }
                     Linkable l = new Linkable(item, facts, traceId);
+                    l.invalidTrace = invalidTrace && traceId == null;
                     lift(l, dscReplay);
                     if (l.backendError()) {
                         metrics.backendErrorSeen();
+                        metrics.linkRates().seen(envelope.projectId(), clockSeconds.getAsLong());
                     }
-                    if (l.replayId != null && traceId != null) {
-                        records.putIfAbsent(traceId, l.replayId);
+                    if (l.replayId != null && traceId != null && records.putIfAbsent(traceId, l.replayId) == null) {
+                        sources.put(traceId, "tag".equals(l.path) ? "browser_error_tag" : l.path);
                     }
                     linkables.add(l);
                 }
@@ -182,13 +207,13 @@ public final class ReplayLinker implements EnvelopeProcessor {
                         metrics.traceIdsDropped(pairs.size() - maxTraceIds);
                         pairs = pairs.subList(0, maxTraceIds);
                     }
-                    addPairs(records, pairs);
+                    addPairs(records, pairs, sources, "replay_event");
                     String replayId = id(ids.replayId(), "replay_event.replay_id");
                     if (replayId != null && outputs.linksRideReplayEvents()) {
                         carriers.add(new Carrier(item, replayId, ids.errorIds()));
                     }
                 }
-                case "span" -> addPairs(records, TraceReplayPairs.fromSpans(item.payload()));
+                case "span" -> addPairs(records, TraceReplayPairs.fromSpans(item.payload()), sources, "span");
                 default -> {
                 }
             }
@@ -200,11 +225,12 @@ public final class ReplayLinker implements EnvelopeProcessor {
         long projectId = envelope.projectId();
         ReplayIndex index = organizations.forOrganization(envelope.organizationId());
         CompletableFuture<Void> held = heldLinks(index, carriers);
-        return recordAll(index, records)
+        return recordAll(index, records, sources)
                 .thenCompose(drained -> lookupAll(index, linkables, dscTrace, dscReplay, projectId, records)
                         .thenCombine(held, (dscLookup, v) -> dscLookup)
                         .thenCompose(dscLookup -> onContext(context, () -> {
                             enrich(envelope, linkables, trace, dscTrace, dscReplay, records, dscLookup);
+                            noteOutcomes(index, projectId, linkables);
                             linkLate(index, envelope, drained, carriers);
                             return ProcessResult.CONTINUE;
                         })));
@@ -236,18 +262,33 @@ public final class ReplayLinker implements EnvelopeProcessor {
         }
     }
 
-    private void addPairs(Map<String, String> records, List<TraceReplayPairs.Pair> pairs) {
+    private void addPairs(Map<String, String> records, List<TraceReplayPairs.Pair> pairs, Map<String, String> sources,
+                          String source) {
         for (TraceReplayPairs.Pair p : pairs) {
             String traceId = id(p.traceId(), "trace_id");
             String replayId = id(p.replayId(), "replay_id");
-            if (traceId != null && replayId != null) {
-                records.putIfAbsent(traceId, replayId);
+            if (traceId != null && replayId != null && records.putIfAbsent(traceId, replayId) == null) {
+                sources.put(traceId, source);
             }
         }
     }
 
+    /** Where sources go when no notes are written: nowhere. */
+    private static final class NoMap extends java.util.AbstractMap<String, String> {
+        @Override
+        public String put(String key, String value) {
+            return null;
+        }
+
+        @Override
+        public java.util.Set<Entry<String, String>> entrySet() {
+            return java.util.Set.of();
+        }
+    }
+
     /** Records every pair; answers the events each record drained. */
-    private CompletableFuture<List<Drained>> recordAll(ReplayIndex index, Map<String, String> records) {
+    private CompletableFuture<List<Drained>> recordAll(ReplayIndex index, Map<String, String> records,
+                                                       Map<String, String> sources) {
         if (records.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
@@ -255,8 +296,13 @@ public final class ReplayLinker implements EnvelopeProcessor {
         for (Map.Entry<String, String> r : records.entrySet()) {
             all.add(timed("record", () -> index.recordAndDrain(r.getKey(), r.getValue()),
                     drained -> drained.isEmpty() ? "recorded" : "drained")
-                    .thenApply(drained -> drained == null || drained.isEmpty() ? null
-                            : new Drained(r.getKey(), r.getValue(), drained)));
+                    .thenApply(drained -> {
+                        if (drained != null) {
+                            notes.learned(index, r.getKey(), r.getValue(), sources.getOrDefault(r.getKey(), "event"));
+                        }
+                        return drained == null || drained.isEmpty() ? null
+                                : new Drained(r.getKey(), r.getValue(), drained);
+                    }));
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
             List<Drained> drained = new ArrayList<>();
@@ -294,10 +340,13 @@ public final class ReplayLinker implements EnvelopeProcessor {
      */
     private void linkLate(ReplayIndex index, ProcessedEnvelope envelope, List<Drained> drained,
                           List<Carrier> carriers) {
+        String form = outputs.linksRideReplayEvents() ? "error_ids" : "event_link";
         for (Drained d : drained) {
             List<CompletableFuture<?>> handOffs = new ArrayList<>();
             for (PendingEvent e : d.events()) {
                 handOffs.add(emitLink(d.replayId(), e, "backfill"));
+                notes.linked(index, e.eventId(), d.traceId(), e.projectId(), e.level(), e.timestamp(), "backfill", form,
+                        d.replayId());
             }
             if (outputs.linksRideReplayEvents()) {
                 // held under the replay even when this envelope carries them: should it not reach the upstream
@@ -368,8 +417,14 @@ public final class ReplayLinker implements EnvelopeProcessor {
                     linkAfterTimeout(index, replayId, remember.get());
                 }
             };
-            all.add(timed("lookup", () -> index.lookupOrRemember(l.traceId, remember),
-                    r -> r.isPresent() ? "hit" : remember.isPresent() ? "remembered" : "miss", late).thenCompose(r -> {
+            java.util.function.Consumer<ReplayIndex.Lookup> lateLookup = late == null ? null
+                    : found -> late.accept(found.replayId());
+            all.add(timed("lookup", () -> index.lookup(l.traceId, remember),
+                    f -> f.replayId().isPresent() ? "hit" : remember.isPresent() && !f.full() ? "remembered" : "miss",
+                    lateLookup).thenCompose(found -> {
+                        Optional<String> r = found == null ? null : found.replayId();
+                        l.lookupFailed = found == null;
+                        l.full = found != null && found.full();
                         if (r != null && r.isPresent()) {
                             l.replayId = Uuids.normalize(r.get());
                             l.path = l.replayId == null ? null : "index";
@@ -419,6 +474,8 @@ public final class ReplayLinker implements EnvelopeProcessor {
             metrics.link(path, envelope.projectId());
             if (l.backendError()) {
                 metrics.backendErrorLinked(path);
+                long now = clockSeconds.getAsLong();
+                metrics.linkRates().linked(envelope.projectId(), now, now);
             }
             if (emitInlineLinks && l.isEvent) {
                 String eventId = Uuids.normalize(l.facts.eventId());
@@ -436,6 +493,33 @@ public final class ReplayLinker implements EnvelopeProcessor {
             Map<String, Object> withReplay = new LinkedHashMap<>(trace);
             withReplay.put("replay_id", dscLinked);
             envelope.setHeader("trace", withReplay);
+        }
+    }
+
+    /**
+     * The why-notes of this envelope's events (linked inline, or why not), and the unlinked backend errors counted by
+     * reason. A remembered event waits: its note says so, and a late link replaces it.
+     */
+    private void noteOutcomes(ReplayIndex index, long projectId, List<Linkable> linkables) {
+        for (Linkable l : linkables) {
+            if (!l.isEvent) {
+                continue;
+            }
+            String eventId = notes.enabled() ? Uuids.normalize(l.facts.eventId()) : null;
+            double eventAt = l.facts.timestamp();
+            if (l.replayId != null) {
+                String path = "tag".equals(l.path) ? "context" : l.path;
+                notes.linked(index, eventId, l.traceId, projectId, l.facts.level(), eventAt, path, null, l.replayId);
+                continue;
+            }
+            UnlinkedReason reason = l.traceId == null
+                    ? (l.invalidTrace ? UnlinkedReason.INVALID_ID : UnlinkedReason.NO_TRACE_ID)
+                    : l.lookupFailed ? UnlinkedReason.INDEX_UNAVAILABLE
+                    : l.full ? UnlinkedReason.WAITING_LIMIT : UnlinkedReason.WAITING;
+            if (l.backendError()) {
+                metrics.backendErrorUnlinked(reason.label);
+            }
+            notes.unlinked(index, eventId, l.traceId, projectId, l.facts.level(), eventAt, reason);
         }
     }
 
@@ -480,6 +564,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
         if (path != null) {
             metrics.link(path, e.projectId());
             metrics.backendErrorLinked(path);
+            metrics.linkRates().linked(e.projectId(), (long) e.timestamp(), clockSeconds.getAsLong());
             metrics.lateLinks("event_link", 1);
         }
         try {
@@ -497,6 +582,8 @@ public final class ReplayLinker implements EnvelopeProcessor {
     private void linkAfterTimeout(ReplayIndex index, String replayId, PendingEvent e) {
         List<CompletableFuture<?>> handOffs = new ArrayList<>(2);
         handOffs.add(emitLink(replayId, e, "late"));
+        notes.linked(index, e.eventId(), null, e.projectId(), e.level(), e.timestamp(), "late",
+                outputs.linksRideReplayEvents() ? "error_ids" : "event_link", replayId);
         if (outputs.linksRideReplayEvents()) {
             metrics.lateLinks("held", 1);
             handOffs.add(index.holdLateLinks(replayId, List.of(e)).toCompletableFuture());

@@ -14,7 +14,8 @@ import io.replaylink.spi.ReplayIndex;
  * event enriched inline carries {@code contexts.replay}, so Sentry links it without an event_link message), {@code
  * hold_unlinked_ms} (default 0: off; how long a backend error whose replay is not known yet is held back so that a
  * pair learned meanwhile links it inline, see {@link Holds}), {@code max_held} (default 1000: events held at
- * once) and {@code max_trace_ids_per_replay_event} (default 100: trace ids one replay_event records at most).
+ * once), {@code max_trace_ids_per_replay_event} (default 100: trace ids one replay_event records at most) and
+ * {@code why_notes} (default true: what became of each error event is noted in the index, for the why-API).
  * The index is the one configured under {@code index:}.
  */
 public final class ReplayLinkerProvider implements ProcessorProvider {
@@ -45,8 +46,15 @@ public final class ReplayLinkerProvider implements ProcessorProvider {
         if (maxTraceIds < 1 || maxTraceIds > 10_000) {
             throw new PluginConfigException(c.path() + ".max_trace_ids_per_replay_event", "must be between 1 and 10000");
         }
+        // the index's pending_ttl_secs: how long a waiting event's note says it waits
+        long pendingTtlSecs = context.hostService(io.replaylink.config.ReplayLinkConfig.class)
+                .map(config -> config.index().config().get("pending_ttl_secs"))
+                .map(v -> v instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(v)))
+                .orElse(5400L);
+        io.replaylink.why.EventNotes notes = new io.replaylink.why.EventNotes(c.bool("why_notes", true),
+                pendingTtlSecs * 1000, System::currentTimeMillis, metrics);
         return new ReplayLinker(index, context.outputs(), metrics, timeout, c.bool("emit_links_for_inline", false),
                 () -> System.currentTimeMillis() / 1000, new Holds(hold, (int) maxHeld, System::currentTimeMillis),
-                (int) maxTraceIds);
+                (int) maxTraceIds, notes);
     }
 }

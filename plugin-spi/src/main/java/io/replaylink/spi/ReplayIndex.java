@@ -97,6 +97,59 @@ public interface ReplayIndex extends AutoCloseable {
         return true;
     }
 
+    /**
+     * As {@link #lookupOrRemember}, and says whether {@code pending} could not be remembered because the trace already
+     * has its bound of waiting events. The default cannot tell and answers {@code full} false.
+     *
+     * @since 3
+     */
+    default CompletionStage<Lookup> lookup(String traceId, Optional<PendingEvent> pending) {
+        return lookupOrRemember(traceId, pending).thenApply(r -> new Lookup(r, false));
+    }
+
+    /** What {@link #lookup} found: the trace's replay, or none and whether the event was refused by the bound. */
+    record Lookup(Optional<String> replayId, boolean full) {
+    }
+
+    /**
+     * Keeps the host's note on what became of an event (a JSON object: linked, by which path, when; or why not), under
+     * the event's id and, when it has one, under its trace, so that every host sharing the store answers "why is this
+     * event (not) linked?" the same. Bounded and expiring: a store keeps a bounded number of notes (and of notes per
+     * trace) for a bounded time, within the organisation's key space; a later note of the event replaces its earlier.
+     * The default keeps nothing.
+     *
+     * @since 3
+     */
+    default CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Keeps the host's note on how a trace's replay was learned (the first note of the trace stays). @since 3 */
+    default CompletionStage<Void> noteReplayLearned(String traceId, String note) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The event's latest note, if the store still has it. @since 3 */
+    default CompletionStage<Optional<String>> eventNote(String eventId) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /**
+     * What the store knows of a trace: its replay (without remembering anything), how it was learned, the notes of
+     * its events by event id, and the events waiting for its replay.
+     *
+     * @since 3
+     */
+    default CompletionStage<TraceNotes> traceNotes(String traceId) {
+        return lookupOrRemember(traceId, Optional.empty()).thenApply(r -> new TraceNotes(r, Optional.empty(),
+                java.util.Map.of(), List.of()));
+    }
+
+    /** See {@link #traceNotes}. */
+    record TraceNotes(Optional<String> replayId, Optional<String> learned, java.util.Map<String, String> events,
+                      List<PendingEvent> waiting) {
+    }
+
     @Override
     default void close() {
     }

@@ -8,7 +8,8 @@ package io.replaylink.spi;
 public final class SpiVersion {
     /**
      * @since 1; 2 adds side outputs, acceptance hooks, claimed drains and held late links; 3 adds
-     * {@code ReplayIndex.available()}.
+     * {@code ReplayIndex.available()}, {@code lookup()} and the why-notes ({@code noteEvent}, {@code
+     * noteReplayLearned}, {@code eventNote}, {@code traceNotes}).
      */
     public static final int CURRENT = 3;
 

@@ -130,6 +130,28 @@ final class IndexScripts {
             return out
             """;
 
+    /**
+     * A why-note: HSET of field ARGV[1] to ARGV[2] in the hash KEYS[1], kept ARGV[4] seconds, within ARGV[3] fields: a
+     * new field beyond the bound replaces a random one (ARGV[5] {@code evict}: an organisation's notes of events) or
+     * is not kept ({@code skip}: a trace's notes); ARGV[6] {@code 1}: keep an existing field as it is.
+     */
+    static final String NOTE_SCRIPT = """
+            local exists = redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1
+            if exists and ARGV[6] == '1' then return 0 end
+            if not exists and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
+              if ARGV[5] ~= 'evict' then return 0 end
+              local victim = redis.call('HRANDFIELD', KEYS[1])
+              if victim then redis.call('HDEL', KEYS[1], victim) end
+            end
+            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+            return 1
+            """;
+
+    static final Script NOTE = Script.of(NOTE_SCRIPT);
+    /** What {@link #replayOf} answers when the trace's bound of waiting events refused the event. */
+    static final String FULL = "\u0000full";
+
     static final Script LOOKUP = Script.of(LOOKUP_OR_REMEMBER);
     static final Script LOOKUP_MANY = Script.of(LOOKUP_OR_REMEMBER_MANY);
     static final Script RECORD = Script.of(RECORD_AND_DRAIN);
@@ -167,10 +189,16 @@ final class IndexScripts {
         return result;
     }
 
-    /** The replay id of the {@code index}-th answer of a lookup script ({@code 1, replay} or {@code 0, why}). */
+    /**
+     * The replay id of the {@code index}-th answer of a lookup script ({@code 1, replay} or {@code 0, why}); {@link
+     * #FULL} when the event was not remembered because its trace's bound was full.
+     */
     static Optional<String> replayOf(List<Object> flat, int index) {
         if (flat.size() >= 2 * index + 2 && Long.valueOf(1).equals(flat.get(2 * index))) {
             return Optional.of(String.valueOf(flat.get(2 * index + 1)));
+        }
+        if (flat.size() >= 2 * index + 2 && "full".equals(String.valueOf(flat.get(2 * index + 1)))) {
+            return Optional.of(FULL);
         }
         return Optional.empty();
     }

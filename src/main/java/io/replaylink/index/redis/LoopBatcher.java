@@ -51,9 +51,16 @@ final class LoopBatcher {
 
     /** Records join the loop's batch too: while it is at Redis they wait, and go with the next one. */
     CompletionStage<List<Object>> record(Context context, String[] keys, String[] args) {
+        return write(context, IndexScripts.RECORD, keys, args);
+    }
+
+    /** Any other write script (a why-note) joins the batch as a record does. */
+    <T> CompletionStage<T> write(Context context, IndexScripts.Script script, String[] keys, String[] args) {
         LoopBatch batch = batch(context);
-        CompletableFuture<List<Object>> result = new CompletableFuture<>();
-        batch.records.add(new LoopBatch.Record(keys, args, result));
+        CompletableFuture<T> result = new CompletableFuture<>();
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Object> any = (CompletableFuture<Object>) result;
+        batch.records.add(new LoopBatch.Record(script, keys, args, any));
         sendWhenDue(context, batch, false);
         return result;
     }
@@ -127,8 +134,9 @@ final class LoopBatcher {
                 r.result().completeExceptionally(notConnected());
                 continue;
             }
-            onAnswer(context, batch, IndexScripts.<List<Object>>call(c, connection::scheduleFlush, IndexScripts.RECORD,
-                    r.keys(), r.args(), ScriptOutputType.MULTI), (values, error) -> {
+            onAnswer(context, batch, IndexScripts.<Object>call(c, connection::scheduleFlush, r.script(),
+                    r.keys(), r.args(), r.script() == IndexScripts.RECORD ? ScriptOutputType.MULTI
+                            : ScriptOutputType.INTEGER), (values, error) -> {
                         if (error != null) {
                             r.result().completeExceptionally(error);
                         } else {
@@ -235,7 +243,7 @@ final class LoopBatcher {
         record Call(String[] keys, String[] args, List<CompletableFuture<Optional<String>>> results) {
         }
 
-        record Record(String[] keys, String[] args, CompletableFuture<List<Object>> result) {
+        record Record(IndexScripts.Script script, String[] keys, String[] args, CompletableFuture<Object> result) {
         }
 
         List<Record> takeRecords() {

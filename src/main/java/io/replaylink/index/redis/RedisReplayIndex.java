@@ -65,10 +65,8 @@ public final class RedisReplayIndex implements ReplayIndex {
         if (organizationId == 0 || organizations == null) {
             return this;
         }
-        return organizations.computeIfAbsent(organizationId, org -> new RedisReplayIndex(new IndexSettings(
-                settings.namespace() + ".o" + org, settings.mappingTtlSecs(), settings.pendingTtlSecs(),
-                settings.maxPendingPerTrace(), settings.maxLateLinksPerReplay(), settings.claimLeaseMs()), redis,
-                connection, clockMillis, false));
+        return organizations.computeIfAbsent(organizationId, org -> new RedisReplayIndex(
+                settings.withNamespace(settings.namespace() + ".o" + org), redis, connection, clockMillis, false));
     }
 
     boolean connected() {
@@ -87,6 +85,18 @@ public final class RedisReplayIndex implements ReplayIndex {
 
     @Override
     public CompletionStage<Optional<String>> lookupOrRemember(String traceId, Optional<PendingEvent> pending) {
+        return find(traceId, pending).thenApply(r -> r.isPresent() && r.get().equals(IndexScripts.FULL)
+                ? Optional.empty() : r);
+    }
+
+    @Override
+    public CompletionStage<Lookup> lookup(String traceId, Optional<PendingEvent> pending) {
+        return find(traceId, pending).thenApply(r -> r.isPresent() && r.get().equals(IndexScripts.FULL)
+                ? new Lookup(Optional.empty(), true) : new Lookup(r, false));
+    }
+
+    /** The trace's replay, empty, or {@link IndexScripts#FULL} (not remembered: the trace's bound is full). */
+    private CompletionStage<Optional<String>> find(String traceId, Optional<PendingEvent> pending) {
         Optional<String> known = knownReplays.get(traceId);
         if (known.isPresent()) {
             return CompletableFuture.completedFuture(known);
@@ -104,9 +114,90 @@ public final class RedisReplayIndex implements ReplayIndex {
             return answer;
         }
         return answer.thenApply(replay -> {
-            replay.ifPresent(r -> knownReplays.lookedUp(traceId, r));
+            replay.filter(r -> !r.equals(IndexScripts.FULL)).ifPresent(r -> knownReplays.lookedUp(traceId, r));
             return replay;
         });
+    }
+
+    @Override
+    public CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
+        CompletionStage<Object> byEvent = settings.maxNotes() <= 0 ? CompletableFuture.completedFuture(null)
+                : note(eventNotesKey(eventId), eventId, note, (settings.maxNotes() + 255) / 256, "evict", false);
+        if (traceId == null) {
+            return byEvent.thenApply(v -> null);
+        }
+        CompletionStage<Object> byTrace = note(traceNotesKey(traceId), eventId, note,
+                Math.max(1, settings.maxPendingPerTrace()), "skip", false);
+        return byEvent.thenCombine(byTrace, (a, b) -> null);
+    }
+
+    @Override
+    public CompletionStage<Void> noteReplayLearned(String traceId, String note) {
+        // one field beyond the events' bound: the trace's first note of how its replay was learned always has room
+        return note(traceNotesKey(traceId), LEARNED, note, Math.max(1, settings.maxPendingPerTrace()) + 1, "skip",
+                true).thenApply(v -> null);
+    }
+
+    /** The trace-notes field that holds how the trace's replay was learned (not an event id: those are hex). */
+    static final String LEARNED = "learned";
+
+    private CompletionStage<Object> note(String key, String field, String note, int bound, String full,
+                                         boolean keepExisting) {
+        String[] keys = {key};
+        String[] args = {field, note, Integer.toString(bound), Long.toString(settings.noteTtlSecs()), full,
+                keepExisting ? "1" : "0"};
+        Context context = batchingContext();
+        return context != null ? batcher.write(context, IndexScripts.NOTE, keys, args)
+                : script(IndexScripts.NOTE, keys, args, ScriptOutputType.INTEGER);
+    }
+
+    @Override
+    public CompletionStage<Optional<String>> eventNote(String eventId) {
+        RedisClusterAsyncCommands<String, String> c = connection.commands();
+        if (c == null) {
+            return CompletableFuture.failedFuture(LoopBatcher.notConnected());
+        }
+        CompletionStage<String> value = c.hget(eventNotesKey(eventId), eventId);
+        connection.scheduleFlush();
+        return value.thenApply(Optional::ofNullable);
+    }
+
+    @Override
+    public CompletionStage<TraceNotes> traceNotes(String traceId) {
+        RedisClusterAsyncCommands<String, String> c = connection.commands();
+        if (c == null) {
+            return CompletableFuture.failedFuture(LoopBatcher.notConnected());
+        }
+        String[] keys = keys(traceId);
+        CompletionStage<String> replay = c.get(keys[0]);
+        CompletionStage<java.util.Map<String, String>> pending = c.hgetall(keys[1]);
+        CompletionStage<java.util.Map<String, String>> notes = c.hgetall(traceNotesKey(traceId));
+        connection.scheduleFlush();
+        return replay.thenCombine(pending, (r, p) -> new Object[] {r, p}).thenCombine(notes, (rp, n) -> {
+            java.util.Map<String, String> events = new java.util.TreeMap<>(n);
+            String learned = events.remove(LEARNED);
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, String> waiting = (java.util.Map<String, String>) rp[1];
+            List<PendingEvent> waitingEvents = new ArrayList<>();
+            for (String encoded : waiting.values()) {
+                PendingEvent e = PendingEvents.decode(encoded);
+                if (e != null) {
+                    waitingEvents.add(e);
+                }
+            }
+            return new TraceNotes(Optional.ofNullable((String) rp[0]), Optional.ofNullable(learned), events,
+                    waitingEvents);
+        });
+    }
+
+    /** An organisation's notes of events: 256 hashes by the event id's first two hex digits, each bounded. */
+    String eventNotesKey(String eventId) {
+        return "replaylink:" + settings.namespace() + ":why:" + eventId.substring(0, Math.min(2, eventId.length()));
+    }
+
+    /** A trace's notes (its events', and how its replay was learned), in the trace's Cluster slot. */
+    String traceNotesKey(String traceId) {
+        return "replaylink:" + settings.namespace() + ":{" + traceId + "}:w";
     }
 
     @Override

@@ -1,0 +1,114 @@
+package io.replaylink.why;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What became of one event, as kept in the index (a flat JSON object, a few hundred bytes) so that every sidecar
+ * sharing it answers the same: linked (to which replay, by which path, in which late form, when, by which instance)
+ * or not, and why.
+ *
+ * @param eventId   32 hex
+ * @param traceId   32 hex, or null
+ * @param projectId the event's project
+ * @param level     the event's level, or null
+ * @param linked    whether it is linked
+ * @param path      how it was linked: dsc, context, baggage, index, held, backfill, late; null when not linked
+ * @param form      a late link's form: {@code event_link} (a message to the sinks) or {@code error_ids} (carried by
+ *                  a replay_event of the replay, now or at its next segment); null otherwise
+ * @param reason    why it is not linked ({@link UnlinkedReason#label}); null when linked
+ * @param replayId  the replay, when linked
+ * @param atMillis  when this was noted (unix ms)
+ * @param eventAt   the event's own time (unix seconds)
+ * @param expiresAt a waiting event: until when it waits (unix ms); else 0
+ * @param by        the instance that noted it
+ */
+public record LinkNote(String eventId, String traceId, long projectId, String level, boolean linked, String path,
+                       String form, String reason, String replayId, long atMillis, double eventAt, long expiresAt,
+                       String by) {
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    public String toJson() {
+        StringBuilder b = new StringBuilder(320).append("{\"event_id\":");
+        string(b, eventId);
+        b.append(",\"trace_id\":");
+        string(b, traceId);
+        b.append(",\"project_id\":").append(projectId).append(",\"level\":");
+        string(b, level);
+        b.append(",\"linked\":").append(linked).append(",\"path\":");
+        string(b, path);
+        b.append(",\"form\":");
+        string(b, form);
+        b.append(",\"reason\":");
+        string(b, reason);
+        b.append(",\"replay_id\":");
+        string(b, replayId);
+        b.append(",\"at\":").append(atMillis).append(",\"event_at\":").append(Double.isNaN(eventAt) ? 0 : eventAt)
+                .append(",\"expires_at\":").append(expiresAt).append(",\"by\":");
+        string(b, by);
+        return b.append('}').toString();
+    }
+
+    static void string(StringBuilder b, String s) {
+        if (s == null) {
+            b.append("null");
+            return;
+        }
+        b.append('"').append(JsonStringEncoder.getInstance().quoteAsString(s)).append('"');
+    }
+
+    /** The note in {@code json}, or null when it is not one. */
+    public static LinkNote parse(String json) {
+        Map<String, Object> f = flat(json);
+        if (f == null || !(f.get("event_id") instanceof String eventId)) {
+            return null;
+        }
+        return new LinkNote(eventId, str(f, "trace_id"), num(f, "project_id").longValue(), str(f, "level"),
+                Boolean.TRUE.equals(f.get("linked")), str(f, "path"), str(f, "form"), str(f, "reason"),
+                str(f, "replay_id"), num(f, "at").longValue(), num(f, "event_at").doubleValue(),
+                num(f, "expires_at").longValue(), str(f, "by"));
+    }
+
+    static String str(Map<String, Object> f, String key) {
+        return f.get(key) instanceof String s ? s : null;
+    }
+
+    static Number num(Map<String, Object> f, String key) {
+        return f.get(key) instanceof Number n ? n : 0;
+    }
+
+    /** A flat JSON object's scalar fields (strings, numbers, booleans, nulls), or null when it is not one. */
+    static Map<String, Object> flat(String json) {
+        if (json == null) {
+            return null;
+        }
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (t) {
+                    case VALUE_STRING -> out.put(name, p.getText());
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> out.put(name, p.getNumberValue());
+                    case VALUE_TRUE -> out.put(name, true);
+                    case VALUE_FALSE -> out.put(name, false);
+                    case VALUE_NULL -> out.put(name, null);
+                    default -> p.skipChildren();
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
