@@ -29,6 +29,11 @@ public record IndexSettings(String namespace, long mappingTtlSecs, long pendingT
                 Math.max(mappingTtlSecs, pendingTtlSecs) + 3600, 100_000);
     }
 
+    /** Notes of events kept per trace at most: as many as may wait, and at least 100 (links made inline count too). */
+    public static int notesPerTrace(IndexSettings settings) {
+        return Math.max(100, settings.maxPendingPerTrace());
+    }
+
     /** The same settings under another namespace (an organisation's key space). */
     public IndexSettings withNamespace(String other) {
         return new IndexSettings(other, mappingTtlSecs, pendingTtlSecs, maxPendingPerTrace, maxLateLinksPerReplay,

@@ -149,7 +149,7 @@ final class MemoryReplayIndex implements ReplayIndex {
         }
         if (traceId != null) {
             TraceNote t = traceNote(traceId, expiresAt);
-            if (t.events.containsKey(eventId) || t.events.size() < Math.max(1, settings.maxPendingPerTrace())) {
+            if (t.events.containsKey(eventId) || t.events.size() < IndexSettings.notesPerTrace(settings)) {
                 t.events.put(eventId, note);
             }
         }

@@ -1,5 +1,6 @@
 package io.replaylink.index;
 
+import io.replaylink.spi.ReplayIndex;
 import io.replaylink.spi.ReplayIndex.PendingEvent;
 import org.junit.jupiter.api.Test;
 
@@ -144,5 +145,30 @@ class MemoryReplayIndexTest {
         assertThat(get(i.recordAndDrain("t2", "r2"))).as("the hold ended: drained")
                 .extracting(PendingEvent::eventId).containsExactly("e2");
         assertThat(get(i.endHold("t2", "e2"))).as("drained already: its late link stands").isEmpty();
+    }
+
+    @Test
+    void notesAreBoundedExpireAndTheLookupSaysWhenTheTraceIsFull() {
+        IndexSettings small = new IndexSettings("t", 60, 30, 3, 5, 1000, 100, 10);
+        MemoryReplayIndex i = new MemoryReplayIndex(small, 100, 1 << 20, now::get);
+        for (int n = 0; n < 3; n++) {
+            assertThat(get(i.lookup("t1", Optional.of(event("e" + n)))).full()).isFalse();
+        }
+        ReplayIndex.Lookup refused = get(i.lookup("t1", Optional.of(event("e3"))));
+        assertThat(refused.full()).isTrue();
+        assertThat(refused.replayId()).isEmpty();
+        for (int n = 0; n < 25; n++) {
+            get(i.noteEvent(String.format("%032d", n), "t2", "{\"n\":" + n + "}"));
+        }
+        assertThat(get(i.eventNote(String.format("%032d", 24)))).contains("{\"n\":24}");
+        assertThat(get(i.eventNote(String.format("%032d", 0)))).as("beyond max_notes the oldest go").isEmpty();
+        get(i.noteReplayLearned("t2", "{\"first\":1}"));
+        get(i.noteReplayLearned("t2", "{\"second\":1}"));
+        ReplayIndex.TraceNotes trace = get(i.traceNotes("t2"));
+        assertThat(trace.learned()).contains("{\"first\":1}");
+        assertThat(trace.events()).hasSize(25);
+        now.addAndGet(101_000);
+        assertThat(get(i.eventNote(String.format("%032d", 24)))).as("expired after note_ttl_secs").isEmpty();
+        assertThat(get(i.traceNotes("t2")).learned()).isEmpty();
     }
 }

@@ -126,15 +126,16 @@ public final class RedisReplayIndex implements ReplayIndex {
         if (traceId == null) {
             return byEvent.thenApply(v -> null);
         }
+        // the trace's hash holds its events' notes and, in one more field, how its replay was learned
         CompletionStage<Object> byTrace = note(traceNotesKey(traceId), eventId, note,
-                Math.max(1, settings.maxPendingPerTrace()), "skip", false);
+                IndexSettings.notesPerTrace(settings) + 1, "skip", false);
         return byEvent.thenCombine(byTrace, (a, b) -> null);
     }
 
     @Override
     public CompletionStage<Void> noteReplayLearned(String traceId, String note) {
         // one field beyond the events' bound: the trace's first note of how its replay was learned always has room
-        return note(traceNotesKey(traceId), LEARNED, note, Math.max(1, settings.maxPendingPerTrace()) + 1, "skip",
+        return note(traceNotesKey(traceId), LEARNED, note, IndexSettings.notesPerTrace(settings) + 2, "skip",
                 true).thenApply(v -> null);
     }
 

@@ -501,4 +501,47 @@ class RedisReplayIndexTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Why-notes in Redis: an organisation's event notes stay within max_notes (256 bounded hashes), expire, and a
+     * full trace is reported by the lookup. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"standalone", "cluster"})
+    void notesAreBoundedAndTheLookupSaysWhenTheTraceIsFull(String kind) throws Exception {
+        String uri = kind.equals("standalone") ? RedisServers.shared().uri() : RedisServers.sharedCluster().uri();
+        ReplayIndex index = create(uri, Map.of("max_notes", 512, "note_ttl_secs", 60, "max_pending_per_trace", 1));
+        try {
+            String trace = io.replaylink.testing.Envelopes.id();
+            assertThat(index.lookup(trace, Optional.of(new ReplayIndex.PendingEvent(io.replaylink.testing.Envelopes.id(),
+                    1, 1.0, "error"))).toCompletableFuture().get(5, TimeUnit.SECONDS).full()).isFalse();
+            ReplayIndex.Lookup full = index.lookup(trace, Optional.of(new ReplayIndex.PendingEvent(
+                    io.replaylink.testing.Envelopes.id(), 1, 1.0, "error"))).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(full.full()).isTrue();
+            assertThat(full.replayId()).isEmpty();
+            List<String> ids = new java.util.ArrayList<>();
+            List<java.util.concurrent.CompletableFuture<Void>> writes = new java.util.ArrayList<>();
+            for (int n = 0; n < 3000; n++) {
+                String id = io.replaylink.testing.Envelopes.id();
+                ids.add(id);
+                writes.add(index.noteEvent(id, null, "{\"n\":" + n + "}").toCompletableFuture());
+            }
+            java.util.concurrent.CompletableFuture.allOf(writes.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .get(20, TimeUnit.SECONDS);
+            int kept = 0;
+            for (String id : ids) {
+                if (index.eventNote(id).toCompletableFuture().get(5, TimeUnit.SECONDS).isPresent()) {
+                    kept++;
+                }
+            }
+            assertThat(kept).as("notes kept of 3000 with max_notes 512").isBetween(300, 512);
+            String last = ids.get(ids.size() - 1);
+            assertThat(index.eventNote(last).toCompletableFuture().get(5, TimeUnit.SECONDS))
+                    .as("the newest note is there").contains("{\"n\":2999}");
+            index.noteReplayLearned(trace, "{\"first\":1}").toCompletableFuture().get(5, TimeUnit.SECONDS);
+            index.noteReplayLearned(trace, "{\"second\":1}").toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(index.traceNotes(trace).toCompletableFuture().get(5, TimeUnit.SECONDS).learned())
+                    .contains("{\"first\":1}");
+        } finally {
+            index.close();
+        }
+    }
 }
