@@ -26,8 +26,9 @@ import java.util.function.Function;
  *       instance), the events waiting for it, the links made and the events left unlinked;</li>
  *   <li>{@code GET /status} and {@code GET /api/v1/status}: the live status page and its data.</li>
  * </ul>
- * {@code org} defaults to 0 (a config that names no organisation). With {@code admin.token} every request needs
- * {@code Authorization: Bearer <token>} (401 otherwise). Each index read is bounded by {@link #TIMEOUT_MS}: 503 then.
+ * {@code org} defaults to 0 (a config that names no organisation). With {@code admin.token} every request but the
+ * page itself needs {@code Authorization: Bearer <token>} (401 otherwise); the page's script sends the token it finds
+ * in the URL's fragment ({@code /status#token=...}). Each index read is bounded by {@link #TIMEOUT_MS}: 503 then.
  */
 public final class AdminServer {
     static final long TIMEOUT_MS = 2_000;
@@ -58,7 +59,10 @@ public final class AdminServer {
     }
 
     private void route(HttpServerRequest request) {
-        if (!authorised(request)) {
+        boolean page = request.path().equals("/status") || request.path().equals("/status/");
+        // the page itself holds no data (a browser cannot send a header with a typed URL): its script sends the
+        // token, taken from the URL's fragment (/status#token=...), which the browser never sends to the server
+        if (!page && !authorised(request)) {
             reply(request, 401, "application/json", "{\"detail\":\"admin.token is set: send Authorization: Bearer "
                     + "<token>\"}");
             return;
@@ -83,7 +87,14 @@ public final class AdminServer {
             answer(request, why.trace(org, path.substring("/api/v1/traces/".length())),
                     t -> WhyAnswers.trace(t, why, System.currentTimeMillis()), t -> 200);
         } else if (path.equals("/api/v1/status")) {
-            reply(request, 200, "application/json", status.json());
+            // reading every metric (the JVM's through JMX) is work for a worker, not the event loop
+            vertx.executeBlocking(status::json, false).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    reply(request, 200, "application/json", ar.result());
+                } else {
+                    reply(request, 500, "application/json", "{\"detail\":" + quote(String.valueOf(ar.cause())) + "}");
+                }
+            });
         } else if (path.equals("/status") || path.equals("/status/")) {
             reply(request, 200, "text/html; charset=utf-8", StatusPage.HTML);
         } else {

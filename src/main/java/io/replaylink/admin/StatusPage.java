@@ -117,15 +117,14 @@ public final class StatusPage {
 
     /** The data of the page: see the class comment. */
     public String json() {
-        Sample now;
+        // the counts are read now; the history (a sample every 5 s) gives the windows' starts and the small charts
+        Sample now = new Sample(System.currentTimeMillis(),
+                parse(new String(metrics.scrape(), StandardCharsets.UTF_8)));
         List<Sample> samples;
         synchronized (history) {
-            if (history.isEmpty()) {
-                sample();
-            }
-            samples = List.copyOf(history);
+            samples = new java.util.ArrayList<>(history);
         }
-        now = samples.get(samples.size() - 1);
+        samples.add(now);
         Sample fiveMin = at(samples, now.at() - 300_000);
         Sample hour = samples.get(0);
         long nowSecs = now.at() / 1000;
