@@ -2,7 +2,10 @@ package io.replaylink.why;
 
 /**
  * Why a backend error is not linked to a replay: a closed set, the label of
- * {@code replaylink_backend_error_events_unlinked_total{reason}} and of the why-API's {@code reason}.
+ * {@code replaylink_backend_error_events_unlinked_total{reason}} and of the why-API's {@code reason}. Not in it, as
+ * they cannot happen to an error here: "sampled out" (dynamic sampling never drops errors, as in Relay; a trace whose
+ * browser side was not sampled for replay shows as {@link #EXPIRED}) and "dropped by a limit" (an envelope over a
+ * limit is refused whole, 4xx, before linking). Transactions are not noted: that would double the index writes.
  */
 public enum UnlinkedReason {
     /** Neither the DSC, {@code contexts.trace} nor a {@code sentry-trace} header gave a trace id. */
@@ -20,9 +23,7 @@ public enum UnlinkedReason {
     /** The index failed or timed out when the event came; it went on unlinked. */
     INDEX_UNAVAILABLE("index_unavailable", "the replay index could not be reached when it came (error or timeout)"),
     /** Its trace's replay is known, but in another organisation: links stay within one. */
-    OTHER_ORGANIZATION("replay_in_other_organization", "its trace's replay belongs to another organisation"),
-    /** Dynamic sampling dropped it. */
-    SAMPLED_OUT("sampled_out", "dynamic sampling dropped it");
+    OTHER_ORGANIZATION("replay_in_other_organization", "its trace's replay belongs to another organisation");
 
     public final String label;
     public final String sentence;

@@ -166,6 +166,16 @@ class ConfigLoaderTest {
         assertKeyError(MINIMAL + "logging: {fromat: json}\n", "logging.fromat", "unknown key");
     }
 
+    @Test
+    void theAdminListenerIsOffByDefaultAndNeverOnTheIngestPort() {
+        assertThat(ConfigLoader.parse(MINIMAL, Map.of()).admin().enabled()).isFalse();
+        var admin = ConfigLoader.parse(MINIMAL + "admin: {enabled: true, port: 0, token: t}\n", Map.of()).admin();
+        assertThat(admin).isEqualTo(new ReplayLinkConfig.Admin(true, "127.0.0.1", 0, "t"));
+        assertKeyError(MINIMAL + "server: {port: 3100}\nadmin: {enabled: true, port: 3100}\n", "admin.port",
+                "must differ from server.port");
+        assertKeyError(MINIMAL + "admin: {enabled: true, prot: 1}\n", "admin.prot", "unknown key");
+    }
+
     static void assertKeyError(String yaml, String key, String reason) {
         assertThatThrownBy(() -> ConfigLoader.parse(yaml, Map.of()))
                 .isInstanceOfSatisfying(ConfigException.class, e -> {

@@ -37,5 +37,9 @@ class ReadmeTest {
             named++;
         }
         assertThat(named).as("paths README names").isGreaterThan(10);
+        Matcher targets = Pattern.compile("\\]\\(([^)\\s]+)\\)").matcher(text);
+        while (targets.find()) {
+            assertThat(ROOT.resolve(targets.group(1))).as("a link or image in README").exists();
+        }
     }
 }
