@@ -121,6 +121,15 @@ public final class RedisReplayIndex implements ReplayIndex {
 
     @Override
     public CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
+        Context context = batchingContext();
+        if (context != null && traceId != null) {
+            // standalone: both notes in one script call, in the loop's batch
+            String[] keys = {eventNotesKey(eventId), traceNotesKey(traceId)};
+            String[] args = {eventId, note, Integer.toString(settings.maxNotes() <= 0 ? 0
+                    : (settings.maxNotes() + 255) / 256), Long.toString(settings.noteTtlSecs()),
+                    Integer.toString(IndexSettings.notesPerTrace(settings) + 1)};
+            return batcher.<Object>write(context, IndexScripts.NOTE_EVENT, keys, args).thenApply(v -> null);
+        }
         CompletionStage<Object> byEvent = settings.maxNotes() <= 0 ? CompletableFuture.completedFuture(null)
                 : note(eventNotesKey(eventId), eventId, note, (settings.maxNotes() + 255) / 256, "evict", false);
         if (traceId == null) {
