@@ -224,8 +224,10 @@ public final class Metrics {
         for (String form : new String[] {"event_link", "held", "error_ids"}) {
             lateLinks.labelValues(form);
         }
-        for (io.replaylink.why.UnlinkedReason reason : io.replaylink.why.UnlinkedReason.values()) {
-            unlinkedSeries.get(reason.label);
+        // the reasons an error goes on unlinked with (expired and other-organisation are decided when asked)
+        for (String reason : new String[] {"no_trace_id", "invalid_id", "waiting", "waiting_limit",
+                "index_unavailable"}) {
+            unlinkedSeries.get(reason);
         }
         Map<String, String[]> outcomes = Map.of(
                 "lookup", new String[] {"hit", "miss", "remembered", "timeout", "error"},

@@ -502,10 +502,18 @@ public final class ReplayLinker implements EnvelopeProcessor {
      */
     private void noteOutcomes(ReplayIndex index, long projectId, List<Linkable> linkables) {
         for (Linkable l : linkables) {
+            String eventId = notes.enabled() ? Uuids.normalize(l.facts.eventId()) : null;
             if (!l.isEvent) {
+                // a transaction: linked inline, or not (it never waits for a replay)
+                if (l.replayId != null) {
+                    notes.linked(index, eventId, l.traceId, projectId, null, l.facts.timestamp(),
+                            "tag".equals(l.path) ? "context" : l.path, null, l.replayId);
+                } else {
+                    notes.unlinked(index, eventId, l.traceId, projectId, null, l.facts.timestamp(),
+                            UnlinkedReason.NOT_AN_ERROR);
+                }
                 continue;
             }
-            String eventId = notes.enabled() ? Uuids.normalize(l.facts.eventId()) : null;
             double eventAt = l.facts.timestamp();
             if (l.replayId != null) {
                 String path = "tag".equals(l.path) ? "context" : l.path;

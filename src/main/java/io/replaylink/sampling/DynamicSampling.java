@@ -48,6 +48,19 @@ public final class DynamicSampling implements EnvelopeProcessor {
     /** {@code onClose}: stops what feeds {@code rules} (the provider's reload timer). */
     public DynamicSampling(Supplier<RulesFile.Rules> rules, SideOutputs outputs, Metrics metrics,
                            Supplier<Instant> clock, Runnable onClose) {
+        this(rules, outputs, metrics, clock, onClose, (envelope, eventId, traceId) -> { });
+    }
+
+    /** What is told of each transaction dropped: its envelope, event id and trace id (for the why-notes). */
+    public interface SampledOut {
+        void dropped(ProcessedEnvelope envelope, String eventId, String traceId);
+    }
+
+    private final SampledOut sampledOut;
+
+    public DynamicSampling(Supplier<RulesFile.Rules> rules, SideOutputs outputs, Metrics metrics,
+                           Supplier<Instant> clock, Runnable onClose, SampledOut sampledOut) {
+        this.sampledOut = sampledOut;
         this.rules = rules;
         this.outputs = outputs;
         this.metrics = metrics;
@@ -109,6 +122,10 @@ public final class DynamicSampling implements EnvelopeProcessor {
         long nowSeconds = now.getEpochSecond();
         for (ProcessedItem item : sampled) {
             item.drop("sampled");
+            if (item.type().equals("transaction") && eventId != null) {
+                sampledOut.dropped(envelope, eventId, dsc == null || !(dsc.get("trace_id") instanceof String t) ? null
+                        : t);
+            }
             envelope.answerAfter(outputs.outcome(new OutcomeMessage(nowSeconds, envelope.projectId(), eventId, 1,
                     "Sampled:" + ruleIds, SAMPLED_TYPES.get(item.type()), 1, remoteAddr)));
         }

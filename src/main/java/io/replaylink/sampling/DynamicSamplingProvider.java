@@ -44,6 +44,16 @@ public final class DynamicSamplingProvider implements ProcessorProvider {
             stopReload = () -> vertx.cancelTimer(timer);
         }
         Metrics metrics = context.hostService(Metrics.class).orElseGet(Metrics::new);
-        return new DynamicSampling(rules::rules, context.outputs(), metrics, Instant::now, stopReload);
+        // a transaction dropped by sampling gets its why-note ("sampled_out") in the replay index, when there is one
+        io.replaylink.spi.ReplayIndex index = context.hostService(io.replaylink.spi.ReplayIndex.class).orElse(null);
+        DynamicSampling.SampledOut noted = (envelope, eventId, traceId) -> { };
+        if (index != null && c.bool("why_notes", true)) {
+            io.replaylink.why.EventNotes notes = new io.replaylink.why.EventNotes(true, 0,
+                    System::currentTimeMillis, metrics);
+            noted = (envelope, eventId, traceId) -> notes.unlinked(index.forOrganization(envelope.organizationId()),
+                    io.replaylink.envelope.Uuids.normalize(eventId), io.replaylink.envelope.Uuids.normalize(traceId),
+                    envelope.projectId(), null, Double.NaN, io.replaylink.why.UnlinkedReason.SAMPLED_OUT);
+        }
+        return new DynamicSampling(rules::rules, context.outputs(), metrics, Instant::now, stopReload, noted);
     }
 }

@@ -2,10 +2,10 @@ package io.replaylink.why;
 
 /**
  * Why a backend error is not linked to a replay: a closed set, the label of
- * {@code replaylink_backend_error_events_unlinked_total{reason}} and of the why-API's {@code reason}. Not in it, as
- * they cannot happen to an error here: "sampled out" (dynamic sampling never drops errors, as in Relay; a trace whose
- * browser side was not sampled for replay shows as {@link #EXPIRED}) and "dropped by a limit" (an envelope over a
- * limit is refused whole, 4xx, before linking). Transactions are not noted: that would double the index writes.
+ * {@code replaylink_backend_error_events_unlinked_total{reason}} (the reasons of errors) and of the why-API's
+ * {@code reason}. Not in it: "dropped by a limit", as an envelope over a limit is refused whole (4xx) before linking,
+ * and the client is told. Errors are never sampled out (as in Relay): a trace whose browser side was not sampled for
+ * replay shows as {@link #EXPIRED}.
  */
 public enum UnlinkedReason {
     /** Neither the DSC, {@code contexts.trace} nor a {@code sentry-trace} header gave a trace id. */
@@ -23,7 +23,12 @@ public enum UnlinkedReason {
     /** The index failed or timed out when the event came; it went on unlinked. */
     INDEX_UNAVAILABLE("index_unavailable", "the replay index could not be reached when it came (error or timeout)"),
     /** Its trace's replay is known, but in another organisation: links stay within one. */
-    OTHER_ORGANIZATION("replay_in_other_organization", "its trace's replay belongs to another organisation");
+    OTHER_ORGANIZATION("replay_in_other_organization", "its trace's replay belongs to another organisation"),
+    /** A transaction: it links when its trace's replay is known as it comes, but never waits for one. */
+    NOT_AN_ERROR("not_an_error", "it is a transaction, not an error: only errors wait for their trace's replay, and "
+            + "this trace's replay was not known when it came"),
+    /** Dynamic sampling dropped it (transactions, spans, profiles of a trace not sampled; never errors). */
+    SAMPLED_OUT("sampled_out", "dynamic sampling dropped it (its trace was not sampled)");
 
     public final String label;
     public final String sentence;

@@ -215,6 +215,55 @@ class WhyApiTest {
     }
 
     @Test
+    void transactionsAreNotedAndOnesDroppedBySamplingSaySo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // a transaction of a trace without replay: it does not wait (only errors do)
+        String lone = Envelopes.id();
+        send(a, 1, Envelopes.backendTransaction(lone, Envelopes.id()));
+        assertThat(event(b, lone, 1)).containsEntry("reason", "not_an_error").containsEntry("linked", false);
+        // one of a trace whose replay is known links through the index
+        String trace = Envelopes.id();
+        String replay = Envelopes.id();
+        send(b, 1, Envelopes.replayEvent(replay, trace));
+        String linked = Envelopes.id();
+        send(a, 1, Envelopes.backendTransaction(linked, trace));
+        assertThat(event(b, linked, 1)).containsEntry("linked", true).containsEntry("path", "index")
+                .containsEntry("replay_id", replay);
+
+        // a third sidecar on the same index samples every trace without replay at 0: its transactions are dropped
+        java.nio.file.Path rules = java.nio.file.Files.writeString(dir.resolve("sampling.yaml"), """
+                default:
+                  rules:
+                    - {"id": 1000, "type": "trace", "condition": {"op": "and", "inner": []},
+                       "samplingValue": {"type": "sampleRate", "value": 0.0}}
+                projects: {}
+                """);
+        String namespace = (String) ((Map<?, ?>) a.app().config().index().config()).get("namespace");
+        try (TestSidecar sampler = TestSidecar.start("""
+                server: {port: 0}
+                admin: {enabled: true, port: 0, token: s3cret}
+                projects: [{id: 1, organization_id: 1, public_keys: []}]
+                index: {name: redis, config: {uri: "%s", namespace: %s}}
+                processors:
+                  - {name: replay-linker}
+                  - {name: dynamic-sampling, config: {rules_file: "%s"}}
+                sinks: [{name: test-collect, config: {id: %s}}]
+                """.formatted(redis.uri(), namespace, rules, namespace + "-sampler"))) {
+            String dropped = Envelopes.id();
+            send(sampler, 1, Envelopes.backendTransaction(dropped, Envelopes.id()));
+            long deadline = System.currentTimeMillis() + 5_000;
+            Map<String, Object> answer = event(a, dropped, 1);
+            while (!"sampled_out".equals(answer.get("reason")) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+                answer = event(a, dropped, 1);
+            }
+            assertThat(answer).containsEntry("reason", "sampled_out");
+            assertThat((String) answer.get("sentence")).isEqualTo("not linked: dynamic sampling dropped it (its trace "
+                    + "was not sampled)");
+        }
+    }
+
+    @Test
     void theAdminListenerWantsItsTokenAndAnswersUnknownAndInvalidIds() throws Exception {
         String id = Envelopes.id();
         assertThat(admin(a, "/api/v1/events/" + id, false).statusCode()).isEqualTo(401);
