@@ -121,38 +121,53 @@ final class MemoryReplayIndex implements ReplayIndex {
         return new Lookup(Optional.empty(), full);
     }
 
-    /** Why-notes of events: insertion-ordered (a rewrite moves to the end), at most max_notes, expiring. */
+    /**
+     * Why-notes of events, insertion-ordered (a rewrite moves to the end), and by trace (how its replay was learned,
+     * and its events' ids: the same strings as the keys here). Both expire and share one budget beside the index's:
+     * at most {@code max_notes} event notes and a quarter of {@code max_bytes} (approximate) for all of them; the
+     * oldest go first.
+     */
     private final LinkedHashMap<String, Note> notes = new LinkedHashMap<>();
-    /** Why-notes by trace: how its replay was learned and its events' notes; at most max_traces traces. */
     private final LinkedHashMap<String, TraceNote> traceNotes = new LinkedHashMap<>();
+    private long noteBytes;
 
     private record Note(String json, long expiresAt) {
+        long weight() {
+            return 96 + json.length();
+        }
     }
 
     private static final class TraceNote {
         String learned;
-        final LinkedHashMap<String, String> events = new LinkedHashMap<>();
+        final java.util.LinkedHashSet<String> events = new java.util.LinkedHashSet<>();
         long expiresAt;
+
+        long weight() {
+            return 160 + (learned == null ? 0 : learned.length()) + 48L * events.size();
+        }
     }
 
     @Override
     public synchronized CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
         long expiresAt = clockMillis.getAsLong() + settings.noteTtlSecs() * 1000;
-        if (settings.maxNotes() > 0) {
-            notes.remove(eventId);
-            notes.put(eventId, new Note(note, expiresAt));
-            Iterator<String> oldest = notes.keySet().iterator();
-            while (notes.size() > settings.maxNotes()) {
-                oldest.next();
-                oldest.remove();
-            }
+        if (settings.maxNotes() <= 0) {
+            return CompletableFuture.completedFuture(null);
         }
+        Note before = notes.remove(eventId);
+        if (before != null) {
+            noteBytes -= before.weight();
+        }
+        Note n = new Note(note, expiresAt);
+        notes.put(eventId, n);
+        noteBytes += n.weight();
         if (traceId != null) {
             TraceNote t = traceNote(traceId, expiresAt);
-            if (t.events.containsKey(eventId) || t.events.size() < IndexSettings.notesPerTrace(settings)) {
-                t.events.put(eventId, note);
+            if (!t.events.contains(eventId) && t.events.size() < IndexSettings.notesPerTrace(settings)) {
+                t.events.add(eventId);
+                noteBytes += 48;
             }
         }
+        evictNotes();
         return CompletableFuture.completedFuture(null);
     }
 
@@ -161,23 +176,44 @@ final class MemoryReplayIndex implements ReplayIndex {
         TraceNote t = traceNote(traceId, clockMillis.getAsLong() + settings.noteTtlSecs() * 1000);
         if (t.learned == null) {
             t.learned = note;
+            noteBytes += note.length();
         }
+        evictNotes();
         return CompletableFuture.completedFuture(null);
     }
 
     private TraceNote traceNote(String traceId, long expiresAt) {
         TraceNote t = traceNotes.remove(traceId);
-        if (t == null || t.expiresAt <= clockMillis.getAsLong()) {
+        if (t != null && t.expiresAt <= clockMillis.getAsLong()) {
+            noteBytes -= t.weight();
+            t = null;
+        }
+        if (t == null) {
             t = new TraceNote();
+            noteBytes += t.weight();
         }
         t.expiresAt = expiresAt;
         traceNotes.put(traceId, t);
-        Iterator<String> oldest = traceNotes.keySet().iterator();
-        while (traceNotes.size() > maxTraces) {
-            oldest.next();
-            oldest.remove();
-        }
         return t;
+    }
+
+    private void evictNotes() {
+        long budget = Math.max(1024, maxBytes / 4);
+        Iterator<Note> oldNotes = notes.values().iterator();
+        while ((notes.size() > settings.maxNotes() || noteBytes > budget && notes.size() > 1) && oldNotes.hasNext()) {
+            noteBytes -= oldNotes.next().weight();
+            oldNotes.remove();
+        }
+        Iterator<TraceNote> oldTraces = traceNotes.values().iterator();
+        while ((traceNotes.size() > maxTraces || noteBytes > budget && traceNotes.size() > 1) && oldTraces.hasNext()) {
+            noteBytes -= oldTraces.next().weight();
+            oldTraces.remove();
+        }
+    }
+
+    /** Approximate bytes the why-notes hold (for tests). */
+    synchronized long noteBytes() {
+        return noteBytes;
     }
 
     @Override
@@ -195,10 +231,18 @@ final class MemoryReplayIndex implements ReplayIndex {
         if (n != null && n.expiresAt <= now) {
             n = null;
         }
+        Map<String, String> events = new java.util.TreeMap<>();
+        if (n != null) {
+            for (String eventId : n.events) {
+                Note note = notes.get(eventId);
+                if (note != null && note.expiresAt() > now) {
+                    events.put(eventId, note.json());
+                }
+            }
+        }
         return CompletableFuture.completedFuture(new TraceNotes(
                 Optional.ofNullable(t == null ? null : t.replayId),
-                Optional.ofNullable(n == null ? null : n.learned),
-                n == null ? Map.of() : Map.copyOf(n.events),
+                Optional.ofNullable(n == null ? null : n.learned), events,
                 t == null || t.pending == null ? List.of() : List.copyOf(t.pending.values())));
     }
 

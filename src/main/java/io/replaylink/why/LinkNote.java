@@ -61,7 +61,24 @@ public record LinkNote(String eventId, String traceId, long projectId, String le
             b.append("null");
             return;
         }
-        b.append('"').append(JsonStringEncoder.getInstance().quoteAsString(s)).append('"');
+        b.append('"');
+        if (plain(s)) {
+            b.append(s); // ids, paths, reasons: nothing to escape (the common case, without a copy)
+        } else {
+            b.append(JsonStringEncoder.getInstance().quoteAsString(s));
+        }
+        b.append('"');
+    }
+
+    /** Printable ASCII without {@code "} or {@code \\}: written as it is. */
+    private static boolean plain(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The note in {@code json}, or null when it is not one. */

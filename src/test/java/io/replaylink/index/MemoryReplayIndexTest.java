@@ -166,9 +166,23 @@ class MemoryReplayIndexTest {
         get(i.noteReplayLearned("t2", "{\"second\":1}"));
         ReplayIndex.TraceNotes trace = get(i.traceNotes("t2"));
         assertThat(trace.learned()).contains("{\"first\":1}");
-        assertThat(trace.events()).hasSize(25);
+        assertThat(trace.events()).as("the trace lists the notes still kept").hasSize(10);
         now.addAndGet(101_000);
         assertThat(get(i.eventNote(String.format("%032d", 24)))).as("expired after note_ttl_secs").isEmpty();
         assertThat(get(i.traceNotes("t2")).learned()).isEmpty();
+    }
+
+    @Test
+    void notesStayWithinAQuarterOfMaxBytes() {
+        MemoryReplayIndex i = new MemoryReplayIndex(new IndexSettings("t", 60, 30, 3, 5, 1000, 100, 1_000_000),
+                1_000_000, 400_000, now::get);
+        String big = "{\"x\":\"" + "y".repeat(300) + "\"}";
+        for (int n = 0; n < 20_000; n++) {
+            get(i.noteEvent(String.format("%032x", n), String.format("t%05d", n / 3), big));
+            get(i.noteReplayLearned(String.format("t%05d", n / 3), big));
+        }
+        assertThat(i.noteBytes()).isLessThanOrEqualTo(100_000).isPositive();
+        assertThat(get(i.eventNote(String.format("%032x", 19_999)))).as("the newest stays").isPresent();
+        assertThat(get(i.traceNotes(String.format("t%05d", 19_999 / 3))).events()).isNotEmpty();
     }
 }

@@ -38,15 +38,7 @@ class RedisOutageTest {
             assertThat(sidecar.get("/metrics").body()).containsPattern("(?m)^replaylink_index_up 1");
 
             // slow: Redis holds every client for 2 s; answers still come within the lookup timeout
-            Thread pause = new Thread(() -> {
-                try {
-                    RedisServers.command(redis.port(), "CLIENT", "PAUSE", "2000", "ALL");
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            pause.start();
-            pause.join();
+            RedisServers.pauseClients(redis.port(), 2000);
             long slowest = 0;
             for (int i = 0; i < 10; i++) {
                 long t0 = System.nanoTime();

@@ -58,6 +58,11 @@ public final class RedisServers {
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
+    /** Has Redis hold every client for {@code millis} (CLIENT PAUSE ... ALL): a slow Redis, for timeouts. */
+    public static void pauseClients(int port, long millis) throws IOException {
+        command(port, "CLIENT", "PAUSE", Long.toString(millis), "ALL");
+    }
+
     /** Sends one command in RESP and returns the raw reply. */
     public static String command(int port, String... args) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {

@@ -195,15 +195,7 @@ class WhyApiTest {
 
         // Redis holds every client for a while: the lookup times out, the note (written later) says why
         String slow = Envelopes.id();
-        Thread pause = new Thread(() -> {
-            try {
-                RedisServers.command(redis.port(), "CLIENT", "PAUSE", "600", "ALL");
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        pause.start();
-        pause.join();
+        RedisServers.pauseClients(redis.port(), 600);
         send(a, 1, error(slow, Envelopes.id(), null));
         assertThat(event(b, slow, 1)).containsEntry("reason", "index_unavailable");
 
