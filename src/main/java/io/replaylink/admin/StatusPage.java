@@ -224,7 +224,22 @@ public final class StatusPage {
         double all = ops.values().stream().mapToDouble(Double::doubleValue).sum()
                 - (before == now ? 0 : opsBefore.values().stream().mapToDouble(Double::doubleValue).sum());
         g.writeNumberField("operations_5m", Math.round(all));
+        // known replays: trace -> replay pairs recorded, and lookups that found their trace's replay
+        g.writeNumberField("pairs_recorded_5m", Math.round(opDelta(now, before, "record", "recorded")
+                + opDelta(now, before, "record", "drained")));
+        double hits = opDelta(now, before, "lookup", "hit");
+        double lookups = hits + opDelta(now, before, "lookup", "miss") + opDelta(now, before, "lookup", "remembered");
+        if (lookups > 0) {
+            g.writeNumberField("lookup_hit_share_5m", hits / lookups);
+        } else {
+            g.writeNullField("lookup_hit_share_5m");
+        }
         g.writeEndObject();
+    }
+
+    private static double opDelta(Sample now, Sample before, String op, String outcome) {
+        String series = "replaylink_index_operations_total{op=\"" + op + "\",outcome=\"" + outcome + "\"}";
+        return value(now.values(), series) - (before == now ? 0 : value(before.values(), series));
     }
 
     private static double sum(Map<String, Double> values, String name) {

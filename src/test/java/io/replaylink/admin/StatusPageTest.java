@@ -116,6 +116,10 @@ class StatusPageTest {
             assertThat(dom).contains("id=\"share5m\">75%<", "9 of 12");
             assertThat(dom).contains("project 1", "project 2");
             assertThat(dom).containsPattern("id=\"indexUp\"><span class=\"dot\"[^>]*></span>up<");
+            long pairs = metric(metrics, "replaylink_index_operations_total{op=\"record\",outcome=\"recorded\"}")
+                    + metric(metrics, "replaylink_index_operations_total{op=\"record\",outcome=\"drained\"}");
+            assertThat(pairs).isPositive();
+            assertThat(dom).contains("id=\"pairs\">" + pairs + "<");
 
             Path png = Path.of("target", "status-page.png").toAbsolutePath();
             Files.deleteIfExists(png);
