@@ -77,7 +77,7 @@ public final class Main {
             return;
         }
         io.replaylink.logging.Logging.configure(config.logging());
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = ReplayLink.newVertx();
         ReplayLink app;
         try {
             app = ReplayLink.start(vertx, config, env).await(30, TimeUnit.SECONDS);

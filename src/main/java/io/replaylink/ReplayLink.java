@@ -130,6 +130,15 @@ public final class ReplayLink {
         return port;
     }
 
+    /**
+     * The Vert.x a sidecar runs on: Linux's epoll transport where it is there (fewer locks and wake-ups per request
+     * than NIO's selector; lettuce then shares the ingest loop with epoll channels too), NIO elsewhere.
+     */
+    public static Vertx newVertx() {
+        return Vertx.builder().withTransport(io.vertx.core.transport.Transport.EPOLL.available()
+                ? io.vertx.core.transport.Transport.EPOLL : io.vertx.core.transport.Transport.NIO).build();
+    }
+
     public Metrics metrics() {
         return metrics;
     }

@@ -45,7 +45,7 @@ public final class TestSidecar implements AutoCloseable {
             env.put("REPLAYLINK_SERVER_SHED_ABOVE_CPU", "1");
         }
         ReplayLinkConfig config = ConfigLoader.parse(yaml, env);
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = ReplayLink.newVertx();
         try {
             ReplayLink app = ReplayLink.start(vertx, config, env).await(20, TimeUnit.SECONDS);
             return new TestSidecar(vertx, app);

@@ -43,6 +43,13 @@ final class RedisConnection implements AutoCloseable {
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile boolean closed;
 
+    /** Whether lettuce's channels can live on {@code loop}: both epoll, or neither. */
+    static boolean sameTransport(EventLoop loop) {
+        boolean epollLoop = loop instanceof io.netty.channel.IoEventLoop io
+                && io.isIoType(io.netty.channel.epoll.EpollIoHandler.class);
+        return epollLoop == io.lettuce.core.resource.EpollProvider.isAvailable();
+    }
+
     /** Whether a write of what this loop issued is queued already (touched only by that loop). */
     private static final class LoopFlush {
         boolean scheduled;
@@ -52,6 +59,11 @@ final class RedisConnection implements AutoCloseable {
     RedisConnection(RedisSettings redis, EventLoop sharedLoop) {
         this.redis = redis;
         DefaultClientResources.Builder resourceBuilder = DefaultClientResources.builder().computationThreadPoolSize(1);
+        // lettuce opens epoll channels when epoll is there: the loop it is lent must then be an epoll loop (the
+        // sidecar's, with Vert.x on epoll); a loop of another kind (Vert.x on NIO) is not lent, lettuce uses its own
+        if (sharedLoop != null && !sameTransport(sharedLoop)) {
+            sharedLoop = null;
+        }
         this.resources = (sharedLoop != null
                 ? resourceBuilder.eventLoopGroupProvider(new SharedEventLoopProvider(sharedLoop))
                 : resourceBuilder.ioThreadPoolSize(2)).build();

@@ -65,7 +65,12 @@ class RedisReplayIndexTest {
      */
     @Test
     @org.junit.jupiter.api.extension.ExtendWith(io.vertx.junit5.VertxExtension.class)
-    void sharesTheIngestEventLoopWhenTheHostLendsIt(io.vertx.core.Vertx vertx, io.vertx.junit5.VertxTestContext test) {
+    void sharesTheIngestEventLoopWhenTheHostLendsIt(io.vertx.core.Vertx nio, io.vertx.junit5.VertxTestContext test) {
+        // the sidecar's Vert.x (epoll on Linux): lettuce's channels are of the same kind, so the loop can be lent
+        io.vertx.core.Vertx vertx = io.replaylink.ReplayLink.newVertx();
+        assertThat(RedisConnection.sameTransport(io.replaylink.ingest.IngestLoop.start(nio).toCompletionStage()
+                .toCompletableFuture().join().eventLoop())).as("a NIO loop is not lent while lettuce uses epoll")
+                .isEqualTo(!io.lettuce.core.resource.EpollProvider.isAvailable());
         io.replaylink.ingest.IngestLoop.start(vertx).onComplete(test.succeeding(ingest -> {
             Map<String, Object> config = new HashMap<>(Map.of("uri", RedisServers.shared().uri(),
                     "namespace", "loop-" + UUID.randomUUID().toString().substring(0, 8)));
@@ -85,6 +90,7 @@ class RedisReplayIndexTest {
                             }).onComplete(test.succeeding(closed -> test.verify(() -> {
                                 assertThat(error).isNull();
                                 assertThat(onLoop).as("answered on the ingest loop's thread").isTrue();
+                                vertx.close();
                                 test.completeNow();
                             })));
                         }));
