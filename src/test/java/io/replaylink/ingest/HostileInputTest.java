@@ -202,7 +202,16 @@ class HostileInputTest {
                     extra.setSoTimeout(3000);
                     extra.getOutputStream().write("GET /api/relay/healthcheck/live/ HTTP/1.1\r\nHost: x\r\n\r\n"
                             .getBytes(StandardCharsets.US_ASCII));
-                    assertThat(extra.getInputStream().read()).as("closed at once, no answer").isEqualTo(-1);
+                    // closed at once, no answer: an end of stream, or a reset when the close found the request
+                    // unread in the socket (the kernel then answers RST; with epoll that is the usual order)
+                    int answer;
+                    try {
+                        answer = extra.getInputStream().read();
+                    } catch (java.net.SocketException reset) {
+                        assertThat(reset.getMessage()).contains("reset");
+                        answer = -1;
+                    }
+                    assertThat(answer).as("closed at once, no answer").isEqualTo(-1);
                 }
                 Socket first = idle.get(0);
                 first.getOutputStream().write("GET /api/relay/healthcheck/live/ HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -348,6 +357,12 @@ class HostileInputTest {
                 }
             } catch (java.net.SocketTimeoutException e) {
                 // the server kept the connection open: what came is the answer
+            } catch (java.net.SocketException e) {
+                // the server closed with bytes of the request unread: the kernel resets the connection after the
+                // answer (what came is still the answer, and the assertions check it)
+                if (!String.valueOf(e.getMessage()).contains("reset")) {
+                    throw e;
+                }
             }
             return answer.toString(StandardCharsets.ISO_8859_1);
         }
