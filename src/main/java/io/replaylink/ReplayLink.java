@@ -104,8 +104,7 @@ public final class ReplayLink {
         }
         java.util.Set<Long> organizations = new java.util.TreeSet<>();
         config.projects().values().forEach(p -> organizations.add(p.organizationId()));
-        Object ttl = config.index().config().get("pending_ttl_secs");
-        long pendingTtlSecs = ttl == null ? 5400 : Long.parseLong(String.valueOf(ttl));
+        long pendingTtlSecs = io.replaylink.index.IndexSettings.pendingTtlSecs(config.index().config());
         io.replaylink.why.WhyService why = new io.replaylink.why.WhyService(index, organizations,
                 pendingTtlSecs * 1000, System::currentTimeMillis);
         statusPage = new io.replaylink.admin.StatusPage(metrics);

@@ -92,7 +92,7 @@ public final class AdminServer {
                 if (ar.succeeded()) {
                     reply(request, 200, "application/json", ar.result());
                 } else {
-                    reply(request, 500, "application/json", "{\"detail\":" + quote(String.valueOf(ar.cause())) + "}");
+                    reply(request, 500, "application/json", "{\"detail\":" + io.replaylink.why.LinkNote.quoted(String.valueOf(ar.cause())) + "}");
                 }
             });
         } else if (path.equals("/status") || path.equals("/status/")) {
@@ -117,10 +117,10 @@ public final class AdminServer {
             if (ar.succeeded()) {
                 reply(request, status.apply(ar.result()), "application/json", body.apply(ar.result()));
             } else if (ar.cause() instanceof IllegalArgumentException bad) {
-                reply(request, 400, "application/json", "{\"detail\":" + quote(bad.getMessage()) + "}");
+                reply(request, 400, "application/json", "{\"detail\":" + io.replaylink.why.LinkNote.quoted(bad.getMessage()) + "}");
             } else {
                 request.response().putHeader("Retry-After", "5");
-                reply(request, 503, "application/json", "{\"detail\":" + quote("the replay index did not answer: "
+                reply(request, 503, "application/json", "{\"detail\":" + io.replaylink.why.LinkNote.quoted("the replay index did not answer: "
                         + ar.cause()) + "}");
             }
         });
@@ -133,12 +133,6 @@ public final class AdminServer {
         String header = request.getHeader("Authorization");
         byte[] expected = ("Bearer " + config.token()).getBytes(StandardCharsets.UTF_8);
         return header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        b.append(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(String.valueOf(s)));
-        return b.append('"').toString();
     }
 
     private static void reply(HttpServerRequest request, int status, String type, String body) {

@@ -29,6 +29,12 @@ public record IndexSettings(String namespace, long mappingTtlSecs, long pendingT
                 Math.max(mappingTtlSecs, pendingTtlSecs) + 3600, 100_000);
     }
 
+    /** {@code pending_ttl_secs} of an index's raw config (5400 when not set), for the host's why-notes and API. */
+    public static long pendingTtlSecs(java.util.Map<String, Object> indexConfig) {
+        Object v = indexConfig.get("pending_ttl_secs");
+        return v instanceof Number n ? n.longValue() : v == null ? 5400 : Long.parseLong(String.valueOf(v));
+    }
+
     /** Notes of events kept per trace at most: as many as may wait, and at least 100 (links made inline count too). */
     public static int notesPerTrace(IndexSettings settings) {
         return Math.max(100, settings.maxPendingPerTrace());

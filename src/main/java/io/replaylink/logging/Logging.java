@@ -20,7 +20,7 @@ import java.util.Map;
  * text or JSON lines, and {@link RepeatedMessages} in front of it.
  */
 public final class Logging {
-    private static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %logger: %msg%n";
+    private static final String TEXT_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSZ} %-5level %logger: %msg%n";
 
     private Logging() {
     }

@@ -358,7 +358,9 @@ public final class Metrics {
     }
 
     public void spool(long bytes, long records, long oldestMillis) {
-        spoolEnabled();
+        if (spoolBytes == null) {
+            spoolEnabled();
+        }
         spoolBytes.set(bytes);
         spoolRecords.set(records);
         spoolOldestAge.set(oldestMillis == 0 ? 0 : (System.currentTimeMillis() - oldestMillis) / 1000.0);
@@ -406,8 +408,10 @@ public final class Metrics {
 
     public void sinkSend(String sink, String outcome, long startedNanos) {
         // up: the sink (its broker or upstream) answered, whether it took the envelope or refused it for good
-        sinkUp.computeIfAbsent(sink, s -> new java.util.concurrent.atomic.AtomicBoolean(true))
-                .set("ok".equals(outcome) || "rejected".equals(outcome));
+        java.util.concurrent.atomic.AtomicBoolean up = sinkUp.get(sink);
+        if (up != null) { // every configured sink is known from start-up (sinkKnown)
+            up.set("ok".equals(outcome) || "rejected".equals(outcome));
+        }
         sinkSendSeries.get(sink, outcome).inc();
         sinkDurations.get(sink).observe((System.nanoTime() - startedNanos) / 1e9);
     }

@@ -172,7 +172,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
         List<Carrier> carriers = new ArrayList<>();
         Map<String, String> records = new LinkedHashMap<>();
         // how each recorded pair was learned, for the why-notes
-        Map<String, String> sources = notes.enabled() ? new java.util.HashMap<>() : new NoMap();
+        Map<String, String> sources = notes.enabled() ? new java.util.HashMap<>() : null;
         for (ProcessedItem item : envelope.items()) {
             switch (item.type()) {
                 case "event", "transaction" -> {
@@ -194,7 +194,8 @@ public final class ReplayLinker implements EnvelopeProcessor {
                         metrics.backendErrorSeen();
                         metrics.linkRates().seen(envelope.projectId(), clockSeconds.getAsLong());
                     }
-                    if (l.replayId != null && traceId != null && records.putIfAbsent(traceId, l.replayId) == null) {
+                    if (l.replayId != null && traceId != null && records.putIfAbsent(traceId, l.replayId) == null
+                            && sources != null) {
                         sources.put(traceId, "tag".equals(l.path) ? "browser_error_tag" : l.path);
                     }
                     linkables.add(l);
@@ -262,27 +263,16 @@ public final class ReplayLinker implements EnvelopeProcessor {
         }
     }
 
+    /** {@code sources}: how each new pair was learned (null: not kept, no notes are written). */
     private void addPairs(Map<String, String> records, List<TraceReplayPairs.Pair> pairs, Map<String, String> sources,
                           String source) {
         for (TraceReplayPairs.Pair p : pairs) {
             String traceId = id(p.traceId(), "trace_id");
             String replayId = id(p.replayId(), "replay_id");
-            if (traceId != null && replayId != null && records.putIfAbsent(traceId, replayId) == null) {
+            if (traceId != null && replayId != null && records.putIfAbsent(traceId, replayId) == null
+                    && sources != null) {
                 sources.put(traceId, source);
             }
-        }
-    }
-
-    /** Where sources go when no notes are written: nowhere. */
-    private static final class NoMap extends java.util.AbstractMap<String, String> {
-        @Override
-        public String put(String key, String value) {
-            return null;
-        }
-
-        @Override
-        public java.util.Set<Entry<String, String>> entrySet() {
-            return java.util.Set.of();
         }
     }
 
@@ -297,7 +287,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
             all.add(timed("record", () -> index.recordAndDrain(r.getKey(), r.getValue()),
                     drained -> drained.isEmpty() ? "recorded" : "drained")
                     .thenApply(drained -> {
-                        if (drained != null) {
+                        if (drained != null && sources != null) {
                             notes.learned(index, r.getKey(), r.getValue(), sources.getOrDefault(r.getKey(), "event"));
                         }
                         return drained == null || drained.isEmpty() ? null
@@ -470,7 +460,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
                     }
                 }
             }
-            String path = "tag".equals(l.path) ? "context" : l.path;
+            String path = linkPath(l);
             metrics.link(path, envelope.projectId());
             if (l.backendError()) {
                 metrics.backendErrorLinked(path);
@@ -503,32 +493,27 @@ public final class ReplayLinker implements EnvelopeProcessor {
     private void noteOutcomes(ReplayIndex index, long projectId, List<Linkable> linkables) {
         for (Linkable l : linkables) {
             String eventId = notes.enabled() ? Uuids.normalize(l.facts.eventId()) : null;
-            if (!l.isEvent) {
-                // a transaction: linked inline, or not (it never waits for a replay)
-                if (l.replayId != null) {
-                    notes.linked(index, eventId, l.traceId, projectId, null, l.facts.timestamp(),
-                            "tag".equals(l.path) ? "context" : l.path, null, l.replayId);
-                } else {
-                    notes.unlinked(index, eventId, l.traceId, projectId, null, l.facts.timestamp(),
-                            UnlinkedReason.NOT_AN_ERROR);
-                }
-                continue;
-            }
+            String level = l.isEvent ? l.facts.level() : null;
             double eventAt = l.facts.timestamp();
             if (l.replayId != null) {
-                String path = "tag".equals(l.path) ? "context" : l.path;
-                notes.linked(index, eventId, l.traceId, projectId, l.facts.level(), eventAt, path, null, l.replayId);
+                notes.linked(index, eventId, l.traceId, projectId, level, eventAt, linkPath(l), null, l.replayId);
                 continue;
             }
-            UnlinkedReason reason = l.traceId == null
+            // a transaction never waits for a replay: only errors are remembered
+            UnlinkedReason reason = !l.isEvent ? UnlinkedReason.NOT_AN_ERROR : l.traceId == null
                     ? (l.invalidTrace ? UnlinkedReason.INVALID_ID : UnlinkedReason.NO_TRACE_ID)
                     : l.lookupFailed ? UnlinkedReason.INDEX_UNAVAILABLE
                     : l.full ? UnlinkedReason.WAITING_LIMIT : UnlinkedReason.WAITING;
             if (l.backendError()) {
                 metrics.backendErrorUnlinked(reason.label);
             }
-            notes.unlinked(index, eventId, l.traceId, projectId, l.facts.level(), eventAt, reason);
+            notes.unlinked(index, eventId, l.traceId, projectId, level, eventAt, reason);
         }
+    }
+
+    /** The path a link counts under: a replayId tag counts as context (both are the event's own). */
+    private static String linkPath(Linkable l) {
+        return "tag".equals(l.path) ? "context" : l.path;
     }
 
     static byte[] splice(ByteBuffer payload, String replayId) {

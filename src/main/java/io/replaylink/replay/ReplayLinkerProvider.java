@@ -48,8 +48,7 @@ public final class ReplayLinkerProvider implements ProcessorProvider {
         }
         // the index's pending_ttl_secs: how long a waiting event's note says it waits
         long pendingTtlSecs = context.hostService(io.replaylink.config.ReplayLinkConfig.class)
-                .map(config -> config.index().config().get("pending_ttl_secs"))
-                .map(v -> v instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(v)))
+                .map(config -> io.replaylink.index.IndexSettings.pendingTtlSecs(config.index().config()))
                 .orElse(5400L);
         io.replaylink.why.EventNotes notes = new io.replaylink.why.EventNotes(c.bool("why_notes", true),
                 pendingTtlSecs * 1000, System::currentTimeMillis, metrics);

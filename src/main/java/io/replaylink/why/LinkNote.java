@@ -56,6 +56,13 @@ public record LinkNote(String eventId, String traceId, long projectId, String le
         return b.append('}').toString();
     }
 
+    /** {@code s} as a JSON string (or null). */
+    public static String quoted(String s) {
+        StringBuilder b = new StringBuilder(s == null ? 4 : s.length() + 2);
+        string(b, s);
+        return b.toString();
+    }
+
     static void string(StringBuilder b, String s) {
         if (s == null) {
             b.append("null");
