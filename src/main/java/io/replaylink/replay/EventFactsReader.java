@@ -12,9 +12,10 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 
 /**
- * Reads {@link EventFacts} from event JSON with jackson-core's streaming parser: only the few fields linking needs
- * are read, everything else is skipped token by token, so a large event never becomes a tree. Malformed JSON yields
- * the facts read so far (linking is best effort; the item is forwarded as it came).
+ * Reads {@link EventFacts} from event JSON: only the few fields linking needs are read, so a large event never
+ * becomes a tree. {@link EventFactsScanner} reads the events it is sure of in one pass over their bytes; the others
+ * (and it gives up on anything unusual) jackson-core's streaming parser reads, skipping the rest token by token.
+ * Malformed JSON yields the facts read so far (linking is best effort; the item is forwarded as it came).
  */
 public final class EventFactsReader {
     private static final JsonFactory JSON = JsonFactory.builder()
@@ -24,6 +25,37 @@ public final class EventFactsReader {
     }
 
     public static EventFacts read(ByteBuffer payload) {
+        EventFacts fast = scan(payload);
+        return fast != null ? fast : readWithJackson(payload);
+    }
+
+    /** Payloads up to this size are copied into a per-thread scratch array for the scanner. */
+    private static final int SCRATCH_BYTES = 64 * 1024;
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[4096]);
+
+    /** The scanner's answer, or null when jackson must read the event ({@link EventFactsScanner}). */
+    static EventFacts scan(ByteBuffer payload) {
+        int length = payload.remaining();
+        if (payload.hasArray()) {
+            int from = payload.arrayOffset() + payload.position();
+            return EventFactsScanner.read(payload.array(), from, from + length);
+        }
+        byte[] bytes;
+        if (length > SCRATCH_BYTES) {
+            bytes = new byte[length];
+        } else {
+            bytes = SCRATCH.get();
+            if (bytes.length < length) {
+                bytes = new byte[Math.max(length, Math.min(SCRATCH_BYTES, bytes.length * 2))];
+                SCRATCH.set(bytes);
+            }
+        }
+        payload.get(payload.position(), bytes, 0, length);
+        return EventFactsScanner.read(bytes, 0, length);
+    }
+
+    /** The reader that decides whenever the scanner is unsure: jackson's streaming parser. */
+    static EventFacts readWithJackson(ByteBuffer payload) {
         Builder b = new Builder();
         try (JsonParser p = parser(payload)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -287,27 +319,31 @@ public final class EventFactsReader {
             return p.getDoubleValue();
         }
         if (value == JsonToken.VALUE_STRING) {
-            String s = p.getText();
-            // the SDKs' form (2026-12-04T10:00:00.000Z) read by hand; anything else as before
-            double fast = s.length() > 19 && s.charAt(10) == 'T' && (s.endsWith("Z") || s.charAt(s.length() - 3) == ':')
-                    ? io.replaylink.envelope.Rfc3339.epochSeconds(s, false, 9) : Double.NaN;
-            if (!Double.isNaN(fast)) {
-                return fast;
-            }
-            try {
-                OffsetDateTime t = OffsetDateTime.parse(s.endsWith("Z") || s.matches(".*[+-]\\d\\d:\\d\\d$") ? s
-                        : s + "Z");
-                return t.toEpochSecond() + t.getNano() / 1e9;
-            } catch (DateTimeParseException e) {
-                try {
-                    return Double.parseDouble(s);
-                } catch (NumberFormatException ignored) {
-                    return Double.NaN;
-                }
-            }
+            return timestampText(p.getText());
         }
         p.skipChildren();
         return Double.NaN;
+    }
+
+    /** A timestamp given as text: RFC 3339 (with or without its zone), or seconds; else NaN. */
+    static double timestampText(String s) {
+        // the SDKs' form (2026-12-04T10:00:00.000Z) read by hand; anything else as before
+        double fast = s.length() > 19 && s.charAt(10) == 'T' && (s.endsWith("Z") || s.charAt(s.length() - 3) == ':')
+                ? io.replaylink.envelope.Rfc3339.epochSeconds(s, false, 9) : Double.NaN;
+        if (!Double.isNaN(fast)) {
+            return fast;
+        }
+        try {
+            OffsetDateTime t = OffsetDateTime.parse(s.endsWith("Z") || s.matches(".*[+-]\\d\\d:\\d\\d$") ? s
+                    : s + "Z");
+            return t.toEpochSecond() + t.getNano() / 1e9;
+        } catch (DateTimeParseException e) {
+            try {
+                return Double.parseDouble(s);
+            } catch (NumberFormatException ignored) {
+                return Double.NaN;
+            }
+        }
     }
 
     private static final class Builder {

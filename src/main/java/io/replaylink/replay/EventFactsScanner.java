@@ -1,0 +1,753 @@
+package io.replaylink.replay;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The fast path of {@link EventFactsReader}: one pass over an event's bytes that reads the few fields linking needs
+ * and steps over everything else without tokenising it (no name lookups, no text buffers, no number parsing), while
+ * checking that the whole event is JSON. It answers only for events it is sure of, and then exactly what the jackson
+ * reader answers: anything it does not handle the same way (an escape in a name or a read value, a byte-order mark,
+ * invalid JSON or UTF-8, nesting or numbers near jackson's limits) makes it give up ({@code null}), and the caller
+ * reads the event with jackson, whose answer then stands. What it accepts is a subset of what jackson accepts, so a
+ * slot it finds is one jackson would find.
+ */
+final class EventFactsScanner {
+    /** Below jackson's limits (nesting 256 as configured, numbers 1000 chars, names 50,000 bytes): near them, jackson decides. */
+    private static final int MAX_DEPTH = 200;
+    private static final int MAX_NUMBER = 900;
+    private static final int MAX_NAME = 40_000;
+
+    private static final byte[] EVENT_ID = ascii("event_id");
+    private static final byte[] LEVEL = ascii("level");
+    private static final byte[] PLATFORM = ascii("platform");
+    private static final byte[] TIMESTAMP = ascii("timestamp");
+    private static final byte[] CONTEXTS = ascii("contexts");
+    private static final byte[] TAGS = ascii("tags");
+    private static final byte[] REQUEST = ascii("request");
+    private static final byte[] REPLAY = ascii("replay");
+    private static final byte[] REPLAY_ID = ascii("replay_id");
+    private static final byte[] TRACE = ascii("trace");
+    private static final byte[] TRACE_ID = ascii("trace_id");
+    private static final byte[] REPLAY_ID_TAG = ascii("replayId");
+    private static final byte[] HEADERS = ascii("headers");
+    private static final byte[] BAGGAGE = ascii("baggage");
+    private static final byte[] SENTRY_TRACE = ascii("sentry-trace");
+
+    /** Thrown (without a stack) where the scanner gives the event to jackson. */
+    private static final class Unsure extends RuntimeException {
+        static final Unsure INSTANCE = new Unsure();
+
+        private Unsure() {
+            super(null, null, false, false);
+        }
+    }
+
+    private final byte[] b;
+    private final int base;
+    private final int end;
+    private int i;
+    /** The start and end of the last name read by {@link #name()}. */
+    private int nameStart;
+    private int nameEnd;
+
+    private String eventId;
+    private String level;
+    private double timestamp = Double.NaN;
+    private String platform;
+    private String contextReplayId;
+    private String tagReplayId;
+    private String baggageReplayId;
+    private String contextTraceId;
+    private String sentryTrace;
+
+    private EventFactsScanner(byte[] bytes, int from, int to) {
+        this.b = bytes;
+        this.base = from;
+        this.end = to;
+        this.i = from;
+    }
+
+    /** The facts of the event in {@code bytes[from, to)}, or null when jackson must read it. */
+    static EventFacts read(byte[] bytes, int from, int to) {
+        try {
+            return new EventFactsScanner(bytes, from, to).event();
+        } catch (Unsure | ArrayIndexOutOfBoundsException e) {
+            return null;
+        }
+    }
+
+    private EventFacts event() {
+        ws();
+        if (at() != '{') {
+            throw Unsure.INSTANCE;
+        }
+        i++;
+        int rootStart = i - base;
+        boolean rootEmpty = true;
+        ReplaySlot slot = null;
+        ws();
+        if (at() == '}') {
+            i++;
+        } else {
+            while (true) {
+                rootEmpty = false;
+                name();
+                int ns = nameStart;
+                int ne = nameEnd;
+                colon();
+                if (is(ns, ne, EVENT_ID)) {
+                    eventId = text(1);
+                } else if (is(ns, ne, LEVEL)) {
+                    level = text(1);
+                } else if (is(ns, ne, PLATFORM)) {
+                    platform = text(1);
+                } else if (is(ns, ne, TIMESTAMP)) {
+                    timestamp = timestamp();
+                } else if (is(ns, ne, CONTEXTS)) {
+                    slot = contexts();
+                } else if (is(ns, ne, TAGS)) {
+                    tags();
+                } else if (is(ns, ne, REQUEST)) {
+                    request();
+                } else {
+                    value(1);
+                }
+                if (nextMember('}')) {
+                    break;
+                }
+            }
+        }
+        ws();
+        if (i != end) {
+            throw Unsure.INSTANCE;
+        }
+        return new EventFacts(eventId, level == null ? "error" : level, timestamp, platform, contextReplayId,
+                tagReplayId, baggageReplayId, contextTraceId, sentryTrace,
+                slot != null ? slot : ReplaySlot.insert(rootStart, 0, !rootEmpty));
+    }
+
+    /** Reads contexts.replay and contexts.trace; where contexts.replay.replay_id goes in this value. */
+    private ReplaySlot contexts() {
+        if (at() != '{') {
+            return replaced(1);
+        }
+        i++;
+        int start = i - base;
+        ReplaySlot slot = null;
+        ws();
+        if (at() == '}') {
+            i++;
+            return ReplaySlot.insert(start, 1, false);
+        }
+        while (true) {
+            name();
+            int ns = nameStart;
+            int ne = nameEnd;
+            colon();
+            if (is(ns, ne, REPLAY)) {
+                slot = at() == '{' ? replay() : replaced(2);
+            } else if (is(ns, ne, TRACE) && at() == '{') {
+                stringMembers(TRACE_ID, 2);
+            } else {
+                value(2);
+            }
+            if (nextMember('}')) {
+                break;
+            }
+        }
+        return slot != null ? slot : ReplaySlot.insert(start, 1, true);
+    }
+
+    /** contexts.replay, an object: its replay_id, and the slot. */
+    private ReplaySlot replay() {
+        i++;
+        int start = i - base;
+        ws();
+        if (at() == '}') {
+            i++;
+            return ReplaySlot.insert(start, 2, false);
+        }
+        boolean hasId = false;
+        while (true) {
+            name();
+            boolean id = is(nameStart, nameEnd, REPLAY_ID);
+            colon();
+            if (id) {
+                hasId = true;
+                if (at() == '"') {
+                    contextReplayId = string();
+                } else {
+                    value(3);
+                }
+            } else {
+                value(3);
+            }
+            if (nextMember('}')) {
+                break;
+            }
+        }
+        return hasId ? ReplaySlot.PRESENT : ReplaySlot.insert(start, 2, true);
+    }
+
+    /** Steps over a value that is not an object; it is where an object goes. */
+    private ReplaySlot replaced(int depth) {
+        int start = i - base;
+        value(depth);
+        return ReplaySlot.replace(start, i - base - start, depth);
+    }
+
+    /** An object's members: the string value of {@code wanted} (the last one) is the trace id; the rest stepped over. */
+    private void stringMembers(byte[] wanted, int depth) {
+        i++;
+        ws();
+        if (at() == '}') {
+            i++;
+            return;
+        }
+        while (true) {
+            name();
+            boolean match = is(nameStart, nameEnd, wanted);
+            colon();
+            if (match && at() == '"') {
+                contextTraceId = string();
+            } else {
+                value(depth + 1);
+            }
+            if (nextMember('}')) {
+                return;
+            }
+        }
+    }
+
+    private void tags() {
+        byte c = at();
+        if (c == '{') {
+            i++;
+            ws();
+            if (at() == '}') {
+                i++;
+                return;
+            }
+            while (true) {
+                name();
+                boolean match = is(nameStart, nameEnd, REPLAY_ID_TAG);
+                colon();
+                if (match && at() == '"') {
+                    tagReplayId = string();
+                } else {
+                    value(2);
+                }
+                if (nextMember('}')) {
+                    return;
+                }
+            }
+        } else if (c == '[') {
+            pairs(true);
+        } else {
+            value(1);
+        }
+    }
+
+    private void request() {
+        if (at() != '{') {
+            value(1);
+            return;
+        }
+        i++;
+        ws();
+        if (at() == '}') {
+            i++;
+            return;
+        }
+        while (true) {
+            name();
+            boolean headers = is(nameStart, nameEnd, HEADERS);
+            colon();
+            byte c = at();
+            if (headers && c == '{') {
+                headerObject();
+            } else if (headers && c == '[') {
+                pairs(false);
+            } else {
+                value(2);
+            }
+            if (nextMember('}')) {
+                return;
+            }
+        }
+    }
+
+    private void headerObject() {
+        i++;
+        ws();
+        if (at() == '}') {
+            i++;
+            return;
+        }
+        while (true) {
+            name();
+            int ns = nameStart;
+            int ne = nameEnd;
+            colon();
+            if (at() == '"') {
+                String text = string();
+                header(ns, ne, text);
+            } else {
+                value(3);
+            }
+            if (nextMember('}')) {
+                return;
+            }
+        }
+    }
+
+    /** A request header as the jackson reader takes it: the first baggage with a replay id, the first sentry-trace. */
+    private void header(int ns, int ne, String value) {
+        for (int k = ns; k < ne; k++) {
+            if (b[k] < 0) {
+                // equalsIgnoreCase folds some letters outside ASCII onto ASCII ones (U+017F onto s): jackson's reader decides
+                throw Unsure.INSTANCE;
+            }
+        }
+        if (isIgnoringCase(ns, ne, BAGGAGE)) {
+            if (baggageReplayId == null) {
+                baggageReplayId = Baggage.value(value, "sentry-replay_id").orElse(null);
+            }
+        } else if (isIgnoringCase(ns, ne, SENTRY_TRACE) && sentryTrace == null) {
+            sentryTrace = value;
+        }
+    }
+
+    /**
+     * {@code [["k","v"], ...]}: each pair's first two elements when strings; the pairs end at the first element that
+     * is not an array (what follows it is stepped over), as in the jackson reader.
+     */
+    private void pairs(boolean tags) {
+        i++;
+        ws();
+        if (at() == ']') {
+            i++;
+            return;
+        }
+        boolean stopped = false;
+        while (true) {
+            if (!stopped && at() == '[') {
+                i++;
+                ws();
+                String key = null;
+                String value = null;
+                int keyStart = 0;
+                int keyEnd = 0;
+                if (at() == ']') {
+                    i++;
+                } else {
+                    int index = 0;
+                    while (true) {
+                        if (index < 2 && at() == '"') {
+                            if (index == 0) {
+                                keyStart = i + 1;
+                                key = string();
+                                keyEnd = i - 1;
+                            } else {
+                                value = string();
+                            }
+                        } else {
+                            value(3);
+                        }
+                        index++;
+                        if (nextMember(']')) {
+                            break;
+                        }
+                    }
+                }
+                if (key != null && value != null) {
+                    if (tags) {
+                        if (is(keyStart, keyEnd, REPLAY_ID_TAG)) {
+                            tagReplayId = value;
+                        }
+                    } else {
+                        header(keyStart, keyEnd, value);
+                    }
+                }
+            } else {
+                stopped = true;
+                value(2);
+            }
+            if (nextMember(']')) {
+                return;
+            }
+        }
+    }
+
+    /** A string value's text (escapes: unsure), else the value is stepped over and the answer is null. */
+    private String text(int depth) {
+        if (at() == '"') {
+            return string();
+        }
+        value(depth);
+        return null;
+    }
+
+    private double timestamp() {
+        byte c = at();
+        if (c == '"') {
+            return EventFactsReader.timestampText(string());
+        }
+        if (c == '-' || c >= '0' && c <= '9') {
+            int start = i;
+            number();
+            String text = new String(b, start, i - start, StandardCharsets.ISO_8859_1);
+            boolean integer = text.indexOf('.') < 0 && text.indexOf('e') < 0 && text.indexOf('E') < 0;
+            if (!integer) {
+                return Double.parseDouble(text);
+            }
+            // jackson reads an integer as a long first (-0 is 0), a longer one as a BigInteger: that one it decides
+            if (text.length() > 18) {
+                throw Unsure.INSTANCE;
+            }
+            return (double) Long.parseLong(text);
+        }
+        value(1);
+        return Double.NaN;
+    }
+
+    /** Steps over any value, checking it is JSON. */
+    private void value(int depth) {
+        byte c = at();
+        switch (c) {
+            case '"' -> skipString();
+            case '{' -> object(depth + 1);
+            case '[' -> array(depth + 1);
+            case 't' -> literal("true");
+            case 'f' -> literal("false");
+            case 'n' -> literal("null");
+            default -> {
+                if (c == '-' || c >= '0' && c <= '9') {
+                    number();
+                } else {
+                    throw Unsure.INSTANCE;
+                }
+            }
+        }
+    }
+
+    private void object(int depth) {
+        if (depth > MAX_DEPTH) {
+            throw Unsure.INSTANCE;
+        }
+        i++;
+        ws();
+        if (at() == '}') {
+            i++;
+            return;
+        }
+        while (true) {
+            if (at() != '"') {
+                throw Unsure.INSTANCE;
+            }
+            int start = i;
+            skipString();
+            if (i - start > MAX_NAME) {
+                throw Unsure.INSTANCE;
+            }
+            colon();
+            value(depth);
+            if (nextMember('}')) {
+                return;
+            }
+        }
+    }
+
+    private void array(int depth) {
+        if (depth > MAX_DEPTH) {
+            throw Unsure.INSTANCE;
+        }
+        i++;
+        ws();
+        if (at() == ']') {
+            i++;
+            return;
+        }
+        while (true) {
+            value(depth);
+            if (nextMember(']')) {
+                return;
+            }
+        }
+    }
+
+    /** After a member: a comma (another follows, whitespace skipped) or the closing byte (consumed: true). */
+    private boolean nextMember(char close) {
+        ws();
+        byte c = at();
+        i++;
+        if (c == ',') {
+            ws();
+            return false;
+        }
+        if (c == close) {
+            return true;
+        }
+        throw Unsure.INSTANCE;
+    }
+
+    /** A member's name, with no escape in it (else unsure): its bytes are [nameStart, nameEnd). */
+    private void name() {
+        if (at() != '"') {
+            throw Unsure.INSTANCE;
+        }
+        int start = ++i;
+        while (true) {
+            if (i >= end) {
+                throw Unsure.INSTANCE;
+            }
+            byte c = b[i];
+            if (c == '"') {
+                break;
+            }
+            if (c == '\\' || c >= 0 && c < 0x20) {
+                throw Unsure.INSTANCE;
+            }
+            if (c < 0) {
+                utf8();
+            } else {
+                i++;
+            }
+        }
+        nameStart = start;
+        nameEnd = i;
+        i++;
+        if (nameEnd - nameStart > MAX_NAME) {
+            throw Unsure.INSTANCE;
+        }
+    }
+
+    private void colon() {
+        ws();
+        if (at() != ':') {
+            throw Unsure.INSTANCE;
+        }
+        i++;
+        ws();
+    }
+
+    /** A string with no escape in it (else unsure), decoded. */
+    private String string() {
+        int start = ++i;
+        boolean ascii = true;
+        while (true) {
+            if (i >= end) {
+                throw Unsure.INSTANCE;
+            }
+            byte c = b[i];
+            if (c == '"') {
+                break;
+            }
+            if (c == '\\' || c >= 0 && c < 0x20) {
+                throw Unsure.INSTANCE;
+            }
+            if (c < 0) {
+                ascii = false;
+                utf8();
+            } else {
+                i++;
+            }
+        }
+        String text = new String(b, start, i - start, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        i++;
+        return text;
+    }
+
+    /** Steps over a string, checking its escapes, control characters and UTF-8. */
+    private void skipString() {
+        i++;
+        while (true) {
+            if (i >= end) {
+                throw Unsure.INSTANCE;
+            }
+            byte c = b[i];
+            if (c == '"') {
+                i++;
+                return;
+            }
+            if (c == '\\') {
+                escape();
+            } else if (c < 0) {
+                utf8();
+            } else if (c < 0x20) {
+                throw Unsure.INSTANCE;
+            } else {
+                i++;
+            }
+        }
+    }
+
+    private void escape() {
+        byte e = b[i + 1];
+        switch (e) {
+            case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> i += 2;
+            case 'u' -> {
+                for (int k = 2; k < 6; k++) {
+                    if (Character.digit(b[i + k], 16) < 0) {
+                        throw Unsure.INSTANCE;
+                    }
+                }
+                i += 6;
+            }
+            default -> throw Unsure.INSTANCE;
+        }
+        if (i > end) {
+            throw Unsure.INSTANCE;
+        }
+    }
+
+    /** One well-formed UTF-8 sequence of two to four bytes (no overlong forms, no surrogates), else unsure. */
+    private void utf8() {
+        int c = b[i] & 0xff;
+        int n;
+        int min = 0x80;
+        int max = 0xbf;
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            if (c == 0xe0) {
+                min = 0xa0;
+            } else if (c == 0xed) {
+                max = 0x9f;
+            }
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            if (c == 0xf0) {
+                min = 0x90;
+            } else if (c == 0xf4) {
+                max = 0x8f;
+            }
+        } else {
+            throw Unsure.INSTANCE;
+        }
+        if (i + n >= end) {
+            throw Unsure.INSTANCE;
+        }
+        int second = b[i + 1] & 0xff;
+        if (second < min || second > max) {
+            throw Unsure.INSTANCE;
+        }
+        for (int k = 2; k <= n; k++) {
+            if ((b[i + k] & 0xc0) != 0x80) {
+                throw Unsure.INSTANCE;
+            }
+        }
+        i += n + 1;
+    }
+
+    /** A JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+    private void number() {
+        int start = i;
+        if (b[i] == '-') {
+            i++;
+        }
+        if (i >= end) {
+            throw Unsure.INSTANCE;
+        }
+        if (b[i] == '0') {
+            i++;
+        } else if (digit()) {
+            digits();
+        } else {
+            throw Unsure.INSTANCE;
+        }
+        if (i < end && b[i] == '.') {
+            i++;
+            if (!digit()) {
+                throw Unsure.INSTANCE;
+            }
+            digits();
+        }
+        if (i < end && (b[i] == 'e' || b[i] == 'E')) {
+            i++;
+            if (i < end && (b[i] == '+' || b[i] == '-')) {
+                i++;
+            }
+            if (!digit()) {
+                throw Unsure.INSTANCE;
+            }
+            digits();
+        }
+        if (i - start > MAX_NUMBER) {
+            throw Unsure.INSTANCE;
+        }
+    }
+
+    private boolean digit() {
+        return i < end && b[i] >= '0' && b[i] <= '9';
+    }
+
+    private void digits() {
+        while (digit()) {
+            i++;
+        }
+    }
+
+    private void literal(String word) {
+        if (i + word.length() > end) {
+            throw Unsure.INSTANCE;
+        }
+        for (int k = 0; k < word.length(); k++) {
+            if (b[i + k] != word.charAt(k)) {
+                throw Unsure.INSTANCE;
+            }
+        }
+        i += word.length();
+    }
+
+    private void ws() {
+        while (i < end) {
+            byte c = b[i];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                return;
+            }
+            i++;
+        }
+    }
+
+    /** The byte at the cursor; unsure at the end. */
+    private byte at() {
+        if (i >= end) {
+            throw Unsure.INSTANCE;
+        }
+        return b[i];
+    }
+
+    private boolean is(int start, int stop, byte[] name) {
+        if (stop - start != name.length) {
+            return false;
+        }
+        for (int k = 0; k < name.length; k++) {
+            if (b[start + k] != name[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean isIgnoringCase(int start, int stop, byte[] name) {
+        if (stop - start != name.length) {
+            return false;
+        }
+        for (int k = 0; k < name.length; k++) {
+            int c = b[start + k];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != name[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}
