@@ -137,9 +137,10 @@ final class MemoryReplayIndex implements ReplayIndex {
         }
     }
 
+    /** A trace's notes: how its replay was learned, and its events (few: a small list beats a set). */
     private static final class TraceNote {
         String learned;
-        final java.util.LinkedHashSet<String> events = new java.util.LinkedHashSet<>();
+        final java.util.ArrayList<String> events = new java.util.ArrayList<>(4);
         long expiresAt;
 
         long weight() {
@@ -153,12 +154,12 @@ final class MemoryReplayIndex implements ReplayIndex {
         if (settings.maxNotes() <= 0) {
             return CompletableFuture.completedFuture(null);
         }
-        Note before = notes.remove(eventId);
+        // a note that replaces one keeps its place in the eviction order (one map operation, not two)
+        Note n = new Note(note, expiresAt);
+        Note before = notes.put(eventId, n);
         if (before != null) {
             noteBytes -= before.weight();
         }
-        Note n = new Note(note, expiresAt);
-        notes.put(eventId, n);
         noteBytes += n.weight();
         if (traceId != null) {
             TraceNote t = traceNote(traceId, expiresAt);
@@ -183,22 +184,27 @@ final class MemoryReplayIndex implements ReplayIndex {
     }
 
     private TraceNote traceNote(String traceId, long expiresAt) {
-        TraceNote t = traceNotes.remove(traceId);
+        TraceNote t = traceNotes.get(traceId);
         if (t != null && t.expiresAt <= clockMillis.getAsLong()) {
+            // expired: starts anew at the end of the eviction order
+            traceNotes.remove(traceId);
             noteBytes -= t.weight();
             t = null;
         }
         if (t == null) {
             t = new TraceNote();
             noteBytes += t.weight();
+            traceNotes.put(traceId, t);
         }
         t.expiresAt = expiresAt;
-        traceNotes.put(traceId, t);
         return t;
     }
 
     private void evictNotes() {
         long budget = Math.max(1024, maxBytes / 4);
+        if (notes.size() <= settings.maxNotes() && traceNotes.size() <= maxTraces && noteBytes <= budget) {
+            return;
+        }
         Iterator<Note> oldNotes = notes.values().iterator();
         while ((notes.size() > settings.maxNotes() || noteBytes > budget && notes.size() > 1) && oldNotes.hasNext()) {
             noteBytes -= oldNotes.next().weight();

@@ -286,12 +286,17 @@ public final class Metrics {
     }
 
     public void indexOperation(String op, String outcome, long startedNanos) {
+        indexOperationCount(op, outcome);
+        indexDurations.get(op).observe((System.nanoTime() - startedNanos) / 1e9);
+    }
+
+    /** An index operation counted without its duration (the why-notes, which nothing waits for). */
+    public void indexOperationCount(String op, String outcome) {
         boolean answered = !("error".equals(outcome) || "timeout".equals(outcome));
         if (answered != indexAnswered) {
             indexAnswered = answered;
         }
         indexSeries.get(op, outcome).inc();
-        indexDurations.get(op).observe((System.nanoTime() - startedNanos) / 1e9);
     }
 
     private final io.replaylink.why.LinkRates linkRates = new io.replaylink.why.LinkRates();

@@ -33,24 +33,24 @@ public final class EventFactsReader {
     private static final int SCRATCH_BYTES = 64 * 1024;
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[4096]);
 
-    /** The scanner's answer, or null when jackson must read the event ({@link EventFactsScanner}). */
+    /**
+     * The scanner's answer, or null when jackson must read the event ({@link EventFactsScanner}). The payload is
+     * copied (a per-thread array up to {@link #SCRATCH_BYTES}) with a 0 after it, which the scanner stops at.
+     */
     static EventFacts scan(ByteBuffer payload) {
         int length = payload.remaining();
-        if (payload.hasArray()) {
-            int from = payload.arrayOffset() + payload.position();
-            return EventFactsScanner.read(payload.array(), from, from + length);
-        }
         byte[] bytes;
-        if (length > SCRATCH_BYTES) {
-            bytes = new byte[length];
+        if (length >= SCRATCH_BYTES) {
+            bytes = new byte[length + 1];
         } else {
             bytes = SCRATCH.get();
-            if (bytes.length < length) {
-                bytes = new byte[Math.max(length, Math.min(SCRATCH_BYTES, bytes.length * 2))];
+            if (bytes.length <= length) {
+                bytes = new byte[Math.min(SCRATCH_BYTES, Math.max(length + 1, bytes.length * 2))];
                 SCRATCH.set(bytes);
             }
         }
         payload.get(payload.position(), bytes, 0, length);
+        bytes[length] = 0;
         return EventFactsScanner.read(bytes, 0, length);
     }
 

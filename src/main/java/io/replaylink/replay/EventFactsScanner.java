@@ -67,8 +67,14 @@ final class EventFactsScanner {
         this.i = from;
     }
 
-    /** The facts of the event in {@code bytes[from, to)}, or null when jackson must read it. */
+    /**
+     * The facts of the event in {@code bytes[from, to)}, or null when jackson must read it. {@code bytes[to]} must be
+     * 0: the scanner's loops stop there without checking for the end.
+     */
     static EventFacts read(byte[] bytes, int from, int to) {
+        if (bytes[to] != 0) {
+            throw new IllegalArgumentException("the byte after the event must be 0");
+        }
         try {
             return new EventFactsScanner(bytes, from, to).event();
         } catch (Unsure | ArrayIndexOutOfBoundsException e) {
@@ -411,67 +417,77 @@ final class EventFactsScanner {
         return Double.NaN;
     }
 
-    /** Steps over any value, checking it is JSON. */
+    /**
+     * Steps over any value, checking it is JSON: one loop over the bytes, the open containers on a bit stack (no
+     * recursion), the cursor in a local. The byte after the event is a 0 (see {@link #read}): no JSON token
+     * continues over it, so the loops need no end checks.
+     */
     private void value(int depth) {
-        byte c = at();
-        switch (c) {
-            case '"' -> skipString();
-            case '{' -> object(depth + 1);
-            case '[' -> array(depth + 1);
-            case 't' -> literal("true");
-            case 'f' -> literal("false");
-            case 'n' -> literal("null");
-            default -> {
-                if (c == '-' || c >= '0' && c <= '9') {
-                    number();
-                } else {
+        final byte[] b = this.b;
+        int i = this.i;
+        int open = 0;
+        long[] objects = null;
+        while (true) {
+            // a value starts at i
+            byte c = b[i];
+            if (c == '"') {
+                i = skipString(b, i);
+            } else if (c == '{' || c == '[') {
+                if (depth + open >= MAX_DEPTH) {
                     throw Unsure.INSTANCE;
                 }
-            }
-        }
-    }
-
-    private void object(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw Unsure.INSTANCE;
-        }
-        i++;
-        ws();
-        if (at() == '}') {
-            i++;
-            return;
-        }
-        while (true) {
-            if (at() != '"') {
+                if (objects == null) {
+                    objects = new long[(MAX_DEPTH + 63) / 64];
+                }
+                if (c == '{') {
+                    objects[open >>> 6] |= 1L << open;
+                } else {
+                    objects[open >>> 6] &= ~(1L << open);
+                }
+                open++;
+                i = ws(b, i + 1);
+                if (b[i] == (c == '{' ? '}' : ']')) {
+                    i++;
+                    open--;
+                } else {
+                    if (c == '{') {
+                        i = member(b, i);
+                    }
+                    continue;
+                }
+            } else if (c == 't') {
+                i = literal(b, i, TRUE);
+            } else if (c == 'f') {
+                i = literal(b, i, FALSE);
+            } else if (c == 'n') {
+                i = literal(b, i, NULL);
+            } else if (c == '-' || c >= '0' && c <= '9') {
+                this.i = i;
+                number();
+                i = this.i;
+            } else {
                 throw Unsure.INSTANCE;
             }
-            int start = i;
-            skipString();
-            if (i - start > MAX_NAME) {
-                throw Unsure.INSTANCE;
-            }
-            colon();
-            value(depth);
-            if (nextMember('}')) {
-                return;
-            }
-        }
-    }
-
-    private void array(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw Unsure.INSTANCE;
-        }
-        i++;
-        ws();
-        if (at() == ']') {
-            i++;
-            return;
-        }
-        while (true) {
-            value(depth);
-            if (nextMember(']')) {
-                return;
+            // after a value: the next one in the innermost open container, or that container's end
+            while (true) {
+                if (open == 0) {
+                    this.i = i;
+                    return;
+                }
+                i = ws(b, i);
+                boolean object = (objects[(open - 1) >>> 6] & (1L << (open - 1))) != 0;
+                byte next = b[i++];
+                if (next == ',') {
+                    i = ws(b, i);
+                    if (object) {
+                        i = member(b, i);
+                    }
+                    break;
+                }
+                if (next != (object ? '}' : ']')) {
+                    throw Unsure.INSTANCE;
+                }
+                open--;
             }
         }
     }
@@ -509,7 +525,7 @@ final class EventFactsScanner {
                 throw Unsure.INSTANCE;
             }
             if (c < 0) {
-                utf8();
+                i = utf8(b, i);
             } else {
                 i++;
             }
@@ -548,7 +564,7 @@ final class EventFactsScanner {
             }
             if (c < 0) {
                 ascii = false;
-                utf8();
+                i = utf8(b, i);
             } else {
                 i++;
             }
@@ -558,51 +574,87 @@ final class EventFactsScanner {
         return text;
     }
 
-    /** Steps over a string, checking its escapes, control characters and UTF-8. */
-    private void skipString() {
+    private static final byte[] TRUE = ascii("true");
+    private static final byte[] FALSE = ascii("false");
+    private static final byte[] NULL = ascii("null");
+
+    /** A member's name and colon at {@code i}; answers where its value starts. */
+    private static int member(byte[] b, int i) {
+        if (b[i] != '"') {
+            throw Unsure.INSTANCE;
+        }
+        int start = i;
+        i = skipString(b, i);
+        if (i - start > MAX_NAME) {
+            throw Unsure.INSTANCE;
+        }
+        i = ws(b, i);
+        if (b[i] != ':') {
+            throw Unsure.INSTANCE;
+        }
+        return ws(b, i + 1);
+    }
+
+    private static int literal(byte[] b, int i, byte[] word) {
+        for (byte w : word) {
+            if (b[i++] != w) {
+                throw Unsure.INSTANCE;
+            }
+        }
+        return i;
+    }
+
+    private static int ws(byte[] b, int i) {
+        while (true) {
+            byte c = b[i];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                return i;
+            }
+            i++;
+        }
+    }
+
+    /** Steps over the string whose quote is at {@code i}, checking escapes, control characters and UTF-8. */
+    private static int skipString(byte[] b, int i) {
         i++;
         while (true) {
-            if (i >= end) {
-                throw Unsure.INSTANCE;
-            }
             byte c = b[i];
-            if (c == '"') {
+            if (c >= 0x20 && c != '"' && c != '\\') {
                 i++;
-                return;
+                continue;
+            }
+            if (c == '"') {
+                return i + 1;
             }
             if (c == '\\') {
-                escape();
+                i = escape(b, i);
             } else if (c < 0) {
-                utf8();
-            } else if (c < 0x20) {
-                throw Unsure.INSTANCE;
+                i = utf8(b, i);
             } else {
-                i++;
+                throw Unsure.INSTANCE;
             }
         }
     }
 
-    private void escape() {
-        byte e = b[i + 1];
-        switch (e) {
-            case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> i += 2;
+    private static int escape(byte[] b, int i) {
+        switch (b[i + 1]) {
+            case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> {
+                return i + 2;
+            }
             case 'u' -> {
                 for (int k = 2; k < 6; k++) {
                     if (Character.digit(b[i + k], 16) < 0) {
                         throw Unsure.INSTANCE;
                     }
                 }
-                i += 6;
+                return i + 6;
             }
             default -> throw Unsure.INSTANCE;
         }
-        if (i > end) {
-            throw Unsure.INSTANCE;
-        }
     }
 
-    /** One well-formed UTF-8 sequence of two to four bytes (no overlong forms, no surrogates), else unsure. */
-    private void utf8() {
+    /** One well-formed UTF-8 sequence of two to four bytes (no overlong forms, no surrogates) at i, else unsure. */
+    private static int utf8(byte[] b, int i) {
         int c = b[i] & 0xff;
         int n;
         int min = 0x80;
@@ -626,9 +678,6 @@ final class EventFactsScanner {
         } else {
             throw Unsure.INSTANCE;
         }
-        if (i + n >= end) {
-            throw Unsure.INSTANCE;
-        }
         int second = b[i + 1] & 0xff;
         if (second < min || second > max) {
             throw Unsure.INSTANCE;
@@ -638,7 +687,7 @@ final class EventFactsScanner {
                 throw Unsure.INSTANCE;
             }
         }
-        i += n + 1;
+        return i + n + 1;
     }
 
     /** A JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
@@ -689,26 +738,8 @@ final class EventFactsScanner {
         }
     }
 
-    private void literal(String word) {
-        if (i + word.length() > end) {
-            throw Unsure.INSTANCE;
-        }
-        for (int k = 0; k < word.length(); k++) {
-            if (b[i + k] != word.charAt(k)) {
-                throw Unsure.INSTANCE;
-            }
-        }
-        i += word.length();
-    }
-
     private void ws() {
-        while (i < end) {
-            byte c = b[i];
-            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-                return;
-            }
-            i++;
-        }
+        i = ws(b, i);
     }
 
     /** The byte at the cursor; unsure at the end. */
