@@ -196,7 +196,7 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
             }
             current.payload().release();
             ItemHeader h = current.header().raw() == null ? current.header()
-                    : current.header().with("length", (long) payload.length);
+                    : current.header().withLength(payload.length);
             current = new Item(h, Unpooled.wrappedBuffer(payload));
         }
 

@@ -39,13 +39,14 @@ public final class EventFactsReader {
      */
     static EventFacts scan(ByteBuffer payload) {
         int length = payload.remaining();
+        int needed = length + 1 + EventFactsScanner.PADDING;
         byte[] bytes;
-        if (length >= SCRATCH_BYTES) {
-            bytes = new byte[length + 1];
+        if (needed > SCRATCH_BYTES) {
+            bytes = new byte[needed];
         } else {
             bytes = SCRATCH.get();
-            if (bytes.length <= length) {
-                bytes = new byte[Math.min(SCRATCH_BYTES, Math.max(length + 1, bytes.length * 2))];
+            if (bytes.length < needed) {
+                bytes = new byte[Math.min(SCRATCH_BYTES, Math.max(needed, bytes.length * 2))];
                 SCRATCH.set(bytes);
             }
         }
