@@ -158,8 +158,11 @@ public final class Metrics {
     private final Counter backendErrorsLinked = Counter.builder().name("replaylink_backend_error_events_linked_total")
             .help("Error events from non-browser platforms linked to a replay, by path").labelNames("path")
             .withoutExemplars().register(registry);
+    private final DataPoints<CounterDataPoint> backendErrorsLinkedSeries =
+            new DataPoints<>(backendErrorsLinked::labelValues);
     private final Counter invalidIds = Counter.builder().name("replaylink_invalid_ids_total")
             .help("Ids that are not UUIDs (ignored), by field").labelNames("field").withoutExemplars().register(registry);
+    private final DataPoints<CounterDataPoint> invalidIdSeries = new DataPoints<>(invalidIds::labelValues);
     private final Counter linkMessages = Counter.builder().name("replaylink_link_messages_total")
             .help("event_link messages handed to sinks, by sink and outcome").labelNames("sink", "outcome")
             .withoutExemplars().register(registry);
@@ -322,11 +325,11 @@ public final class Metrics {
     }
 
     public void backendErrorLinked(String path) {
-        backendErrorsLinked.labelValues(path).inc();
+        backendErrorsLinkedSeries.get(path).inc();
     }
 
     public void invalidId(String field) {
-        invalidIds.labelValues(field).inc();
+        invalidIdSeries.get(field).inc();
     }
 
     public void linkMessage(String sink, String outcome) {

@@ -605,6 +605,12 @@ public final class ReplayLinker implements EnvelopeProcessor {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            // answered at once (the in-memory index, a known replay): no copy, no timer, no callback
+            T value = f.join();
+            metrics.indexOperation(op, outcome.apply(value), started);
+            return CompletableFuture.completedFuture(value);
+        }
         CompletableFuture<T> answer = f;
         return bounded(f.copy()).handle((value, error) -> {
             if (error != null) {

@@ -16,4 +16,19 @@ class LinkNoteTest {
         assertThat(LinkNote.parse("not json")).isNull();
         assertThat(LinkNote.parse("{\"no\":\"event id\"}")).isNull();
     }
+
+    @Test
+    void eventTimesArePlainDecimalsToTheMillisecond() {
+        for (double[] c : new double[][] {{1_796_378_400.125, 1_796_378_400.125}, {1_796_378_400.1, 1_796_378_400.1},
+                {1_796_378_400.0004, 1_796_378_400}, {1_796_378_400.9996, 1_796_378_401}, {0, 0}, {Double.NaN, 0},
+                {5e12, 5e12}}) {
+            StringBuilder b = new StringBuilder();
+            LinkNote.seconds(b, c[0]);
+            assertThat(Double.parseDouble(b.toString())).as(b.toString()).isEqualTo(c[1]);
+            assertThat(b.toString()).doesNotContain("E9");
+        }
+        StringBuilder b = new StringBuilder();
+        LinkNote.seconds(b, 1_796_378_400.05);
+        assertThat(b).hasToString("1796378400.05");
+    }
 }
