@@ -131,9 +131,18 @@ final class MemoryReplayIndex implements ReplayIndex {
     private final LinkedHashMap<String, TraceNote> traceNotes = new LinkedHashMap<>();
     private long noteBytes;
 
-    private record Note(String json, long expiresAt) {
+    /** A note: its JSON, or the host's note object that makes it (kept as it is, the JSON made when read). */
+    private record Note(Object note, long expiresAt) {
+        /** A note object's fields are the event's ids, shared strings and numbers: about what its JSON would take. */
+        static final int OBJECT_WEIGHT = 256;
+
         long weight() {
-            return 96 + json.length();
+            return 96 + (note instanceof String s ? s.length() : OBJECT_WEIGHT);
+        }
+
+        @SuppressWarnings("unchecked")
+        String json() {
+            return note instanceof String s ? s : ((java.util.function.Supplier<String>) note).get();
         }
     }
 
@@ -149,7 +158,18 @@ final class MemoryReplayIndex implements ReplayIndex {
     }
 
     @Override
-    public synchronized CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
+    public CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
+        return keepNote(eventId, traceId, note);
+    }
+
+    /** Keeps the host's note object itself: its JSON is made only if the note is read (most never are). */
+    @Override
+    public CompletionStage<Void> noteEventLazily(String eventId, String traceId,
+                                                java.util.function.Supplier<String> note) {
+        return keepNote(eventId, traceId, note);
+    }
+
+    private synchronized CompletionStage<Void> keepNote(String eventId, String traceId, Object note) {
         long expiresAt = clockMillis.getAsLong() + settings.noteTtlSecs() * 1000;
         if (settings.maxNotes() <= 0) {
             return CompletableFuture.completedFuture(null);

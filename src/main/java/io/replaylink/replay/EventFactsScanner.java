@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * slot it finds is one jackson would find.
  */
 final class EventFactsScanner {
-    /** Below jackson's limits (nesting 256 as configured, numbers 1000 chars, names 50,000 bytes): near them, jackson decides. */
+    /** Below jackson's limits (nesting 256 as configured, numbers 1000 chars, names 50,000 bytes): near them, it decides. */
     private static final int MAX_DEPTH = 200;
     private static final int MAX_NUMBER = 900;
     private static final int MAX_NAME = 40_000;
@@ -203,7 +203,7 @@ final class EventFactsScanner {
         return ReplaySlot.replace(start, i - base - start, depth);
     }
 
-    /** An object's members: the string value of {@code wanted} (the last one) is the trace id; the rest stepped over. */
+    /** An object's members: the string value of {@code wanted} (the last) is the trace id; the rest stepped over. */
     private void stringMembers(byte[] wanted, int depth) {
         i++;
         ws();
@@ -312,7 +312,7 @@ final class EventFactsScanner {
     private void header(int ns, int ne, String value) {
         for (int k = ns; k < ne; k++) {
             if (b[k] < 0) {
-                // equalsIgnoreCase folds some letters outside ASCII onto ASCII ones (U+017F onto s): jackson's reader decides
+                // equalsIgnoreCase folds some letters outside ASCII onto ASCII ones (U+017F onto s): jackson decides
                 throw Unsure.INSTANCE;
             }
         }

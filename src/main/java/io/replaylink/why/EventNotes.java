@@ -69,8 +69,8 @@ public final class EventNotes {
         if (!enabled || eventId == null) {
             return;
         }
-        write(index.noteEvent(eventId, traceId, new LinkNote(eventId, traceId, projectId, level, true, path, form,
-                null, replayId, clockMillis.getAsLong(), eventAt, 0, instance).toJson()));
+        write(index.noteEventLazily(eventId, traceId, new LinkNote(eventId, traceId, projectId, level, true, path, form,
+                null, replayId, clockMillis.getAsLong(), eventAt, 0, instance)));
     }
 
     public void unlinked(ReplayIndex index, String eventId, String traceId, long projectId, String level,
@@ -79,9 +79,9 @@ public final class EventNotes {
             return;
         }
         long now = clockMillis.getAsLong();
-        write(index.noteEvent(eventId, traceId, new LinkNote(eventId, traceId, projectId, level, false, null, null,
-                reason.label, null, now, eventAt, reason == UnlinkedReason.WAITING ? now + pendingTtlMs : 0,
-                instance).toJson()));
+        write(index.noteEventLazily(eventId, traceId, new LinkNote(eventId, traceId, projectId, level, false, null,
+                null, reason.label, null, now, eventAt, reason == UnlinkedReason.WAITING ? now + pendingTtlMs : 0,
+                instance)));
     }
 
     public void learned(ReplayIndex index, String traceId, String replayId, String source) {

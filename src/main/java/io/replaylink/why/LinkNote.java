@@ -31,7 +31,13 @@ import java.util.Map;
  */
 public record LinkNote(String eventId, String traceId, long projectId, String level, boolean linked, String path,
                        String form, String reason, String replayId, long atMillis, double eventAt, long expiresAt,
-                       String by) {
+                       String by) implements java.util.function.Supplier<String> {
+
+    /** The note's JSON ({@link #toJson}): a store that keeps notes in memory makes it only when one is read. */
+    @Override
+    public String get() {
+        return toJson();
+    }
 
     private static final JsonFactory JSON = new JsonFactory();
 

@@ -124,6 +124,18 @@ public interface ReplayIndex extends AutoCloseable {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * As {@link #noteEvent(String, String, String)}, with the note's JSON made on demand: a store that keeps notes in
+     * its own memory may keep the supplier (the host's note object) and make the JSON only when a note is read; the
+     * default makes it at once and stores it as above.
+     *
+     * @since 3
+     */
+    default CompletionStage<Void> noteEventLazily(String eventId, String traceId,
+                                                 java.util.function.Supplier<String> note) {
+        return noteEvent(eventId, traceId, note.get());
+    }
+
     /** Keeps the host's note on how a trace's replay was learned (the first note of the trace stays). @since 3 */
     default CompletionStage<Void> noteReplayLearned(String traceId, String note) {
         return CompletableFuture.completedFuture(null);

@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  * is computed per round and the median and spread of the rounds are reported.
  * <p>
  * Then, open loop at half of processing off's rate, processing off and each linking variant take turns in paired
- * windows (the side-by-side bench's stream and generator): what linking adds to p99, allocation per envelope, GC
- * pauses and RSS.
+ * windows (the closed loop's envelopes, sent at a fixed rate by the side-by-side bench's generator): what linking adds
+ * to p99, allocation per envelope, GC pauses and RSS.
  */
 public final class OverheadBench {
     private OverheadBench() {
@@ -111,9 +111,10 @@ public final class OverheadBench {
                 sbs[i] = new SideBySideBench.Target(targets.get(i + 1).port(), targets.get(i + 1).pid(), true);
             }
             // the generator's own JIT first: its first window here ran with a send lag p99 of half a second
-            SideBySideBench.sweep(vertx, sbs[0].port(), half, halfSeconds, 42);
+            // the closed loop's envelopes (scripts/loadgen/wrk/envelopes.lua), sent from Java at a fixed rate
+            SideBySideBench.send(vertx, sbs[0].port(), half, WrkEnvelopes.stream(half, halfSeconds, 42));
             SideBySideBench.AtHalf[] at = SideBySideBench.measure(vertx, sbs, new int[] {0, 1, 2}, half,
-                    halfWindows, halfSeconds, redis, 2);
+                    halfWindows, halfSeconds, redis, 2, WrkEnvelopes::stream);
             out.append(halfRate(targets, at, half, halfWindows, halfSeconds));
         } finally {
             for (SidecarProcess s : sidecars) {
@@ -285,9 +286,10 @@ public final class OverheadBench {
 
     static String halfRate(List<Target> targets, SideBySideBench.AtHalf[] at, double rate, int windows, int seconds) {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%nOpen loop at %.0f/s (half of processing "
-                + "off's rate; the three take turns, %d windows of %d s each):%n%n| system | p50 ms | p99 ms | p99 "
-                + "added, median of paired windows | CPU µs/envelope | allocated KB/envelope | GC pauses (p99 ms) "
-                + "| RSS MB | generator lag p99 ms | errors |%n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|%n",
+                + "off's rate, the closed loop's envelopes; the three take turns, %d windows of %d s each):%n%n"
+                + "| system | p50 ms | p99 ms | p99 added, median of paired windows | CPU µs/envelope "
+                + "| allocated KB/envelope | GC pauses (p99 ms) | RSS MB | generator lag p99 ms | errors |%n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|%n",
                 rate, windows, seconds));
         for (int i = 0; i < 3; i++) {
             SideBySideBench.AtHalf a = at[i];

@@ -277,6 +277,17 @@ public final class SideBySideBench {
     /** As above; {@code indexedSystem}: the system whose Redis commands are counted on {@code redis}. */
     static AtHalf[] measure(Vertx vertx, Target[] targets, int[] systems, double rate, int windows, int seconds,
                             RedisServers.RedisServer redis, int indexedSystem) throws Exception {
+        return measure(vertx, targets, systems, rate, windows, seconds, redis, indexedSystem, SideBySideBench::stream);
+    }
+
+    /** Where a window's envelopes come from: {@code seconds} of them at {@code rate}; {@code seed} picks the ids. */
+    interface StreamSource {
+        Stream stream(double rate, double seconds, long seed);
+    }
+
+    /** As above, the windows sending {@code source}'s streams. */
+    static AtHalf[] measure(Vertx vertx, Target[] targets, int[] systems, double rate, int windows, int seconds,
+                            RedisServers.RedisServer redis, int indexedSystem, StreamSource source) throws Exception {
         int n = targets.length;
         String[] first = new String[n];
         String[] last = new String[n];
@@ -294,7 +305,7 @@ public final class SideBySideBench {
                 String scrape0 = t.sidecar() ? scrape(t.port()) : "";
                 String redis0 = indexed ? RedisServers.command(redis.port(), "info", "commandstats") : "";
                 long cpu0 = cpuTicks(t.pid());
-                Step h = sweep(vertx, t.port(), rate, seconds, 1_000_000L + w);
+                Step h = send(vertx, t.port(), rate, source.stream(rate, seconds, 1_000_000L + w));
                 cpu[system] += cpuTicks(t.pid()) - cpu0;
                 String scrape1 = t.sidecar() ? scrape(t.port()) : "";
                 if (indexed) {
