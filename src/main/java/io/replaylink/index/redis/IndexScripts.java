@@ -171,6 +171,36 @@ final class IndexScripts {
             """;
 
     static final Script NOTE_EVENT = Script.of(NOTE_EVENT_SCRIPT);
+
+    /**
+     * Several events' notes in one call (standalone Redis: a loop's batch of notes is one command): KEYS in pairs
+     * (event bucket, trace), ARGV in fives as {@link #NOTE_EVENT_SCRIPT}'s (event id, note, bucket bound, ttl, trace
+     * bound). Answers how many notes were kept.
+     */
+    static final String NOTE_EVENTS_SCRIPT = """
+            local function note(key, field, value, bound, ttl, full)
+              if redis.call('HEXISTS', key, field) == 0 and redis.call('HLEN', key) >= bound then
+                if full ~= 'evict' then return 0 end
+                local victim = redis.call('HRANDFIELD', key)
+                if victim then redis.call('HDEL', key, victim) end
+              end
+              redis.call('HSET', key, field, value)
+              redis.call('EXPIRE', key, ttl)
+              return 1
+            end
+            local n = 0
+            for i = 0, #KEYS / 2 - 1 do
+              local a = 5 * i
+              local ttl = tonumber(ARGV[a + 4])
+              if tonumber(ARGV[a + 3]) > 0 then
+                n = n + note(KEYS[2 * i + 1], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), ttl, 'evict')
+              end
+              n = n + note(KEYS[2 * i + 2], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 5]), ttl, 'skip')
+            end
+            return n
+            """;
+
+    static final Script NOTE_EVENTS = Script.of(NOTE_EVENTS_SCRIPT);
     /** What {@link #replayOf} answers when the trace's bound of waiting events refused the event. */
     static final String FULL = "\u0000full";
 

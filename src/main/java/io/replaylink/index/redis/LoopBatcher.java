@@ -129,7 +129,13 @@ final class LoopBatcher {
     private void issue(Context context, LoopBatch batch) {
         RedisClusterAsyncCommands<String, String> c = connection.commands();
         // records first: a lookup of the same trace issued meanwhile then finds the mapping
-        for (LoopBatch.Record r : batch.takeRecords()) {
+        List<LoopBatch.Record> records = batch.takeRecords();
+        List<LoopBatch.Record> notes = new ArrayList<>();
+        for (LoopBatch.Record r : records) {
+            if (r.script() == IndexScripts.NOTE_EVENT && c != null) {
+                notes.add(r);
+                continue;
+            }
             if (c == null) {
                 r.result().completeExceptionally(notConnected());
                 continue;
@@ -143,6 +149,9 @@ final class LoopBatcher {
                             r.result().complete(values);
                         }
                     });
+        }
+        for (int from = 0; from < notes.size(); from += MAX_BATCH) {
+            noteAll(context, batch, c, notes.subList(from, Math.min(notes.size(), from + MAX_BATCH)));
         }
         while (!batch.results.isEmpty()) {
             LoopBatch.Call call = batch.take(MAX_BATCH);
@@ -179,6 +188,27 @@ final class LoopBatcher {
                 }
             });
         }
+    }
+
+    /** The batch's why-notes as one script call (they were one call each: most of the commands per envelope). */
+    private void noteAll(Context context, LoopBatch batch, RedisClusterAsyncCommands<String, String> c,
+                         List<LoopBatch.Record> notes) {
+        String[] keys = new String[2 * notes.size()];
+        String[] args = new String[5 * notes.size()];
+        for (int j = 0; j < notes.size(); j++) {
+            System.arraycopy(notes.get(j).keys(), 0, keys, 2 * j, 2);
+            System.arraycopy(notes.get(j).args(), 0, args, 5 * j, 5);
+        }
+        onAnswer(context, batch, IndexScripts.<Object>call(c, connection::scheduleFlush, IndexScripts.NOTE_EVENTS, keys,
+                args, ScriptOutputType.INTEGER), (value, error) -> {
+                    for (LoopBatch.Record r : notes) {
+                        if (error != null) {
+                            r.result().completeExceptionally(error);
+                        } else {
+                            r.result().complete(value);
+                        }
+                    }
+                });
     }
 
     static IllegalStateException notConnected() {

@@ -282,6 +282,50 @@ class RedisReplayIndexTest {
     }
 
     /**
+     * The why-notes a loop issues in one task go to Redis as one script call, and every one of them is kept, under its
+     * event and under its trace.
+     */
+    @Test
+    @ExtendWith(VertxExtension.class)
+    void notesIssuedTogetherAreOneScriptCall(Vertx vertx, VertxTestContext test) throws Exception {
+        withOwnRedis(test, Map.of(), (redis, i) -> {
+            String trace = trace();
+            // a first pair loads the script (the fallback EVAL goes once)
+            CompletableFuture<Void> warm = new CompletableFuture<>();
+            vertx.getOrCreateContext().runOnContext(v -> CompletableFuture.allOf(
+                    i.noteEvent(trace(), trace, "{\"w\":1}").toCompletableFuture(),
+                    i.noteEvent(trace(), trace, "{\"w\":2}").toCompletableFuture()).whenComplete((x, e) -> {
+                        if (e != null) {
+                            warm.completeExceptionally(e);
+                        } else {
+                            warm.complete(null);
+                        }
+                    }));
+            warm.get(5, TimeUnit.SECONDS);
+            long before = evalshaCalls(redis);
+            List<String> events = new ArrayList<>();
+            for (int n = 0; n < 5; n++) {
+                events.add(trace());
+            }
+            onOneLoop(vertx, test, () -> events.stream()
+                    .map(e -> i.noteEvent(e, trace, "{\"e\":\"" + e + "\"}").toCompletableFuture()).toList(),
+                    answers -> {
+                        assertThat(evalshaCalls(redis) - before).isEqualTo(1);
+                        for (String e : events) {
+                            assertThat(get(i.eventNote(e))).contains("{\"e\":\"" + e + "\"}");
+                        }
+                        assertThat(get(i.traceNotes(trace)).events()).containsKeys(events.toArray(String[]::new));
+                    });
+        });
+    }
+
+    private static long evalshaCalls(RedisServers.RedisServer redis) throws java.io.IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_evalsha:calls=(\\d+)")
+                .matcher(RedisServers.command(redis.port(), "info", "commandstats"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    /**
      * Batches go at least {@code batch_interval_us} apart: with 80 ms, a lookup on an idle loop goes at once, and two
      * issued 5 and 10 ms after it wait for the interval and share one write; with none, each goes on its own.
      */
