@@ -3,8 +3,6 @@ package io.replaylink.why;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.spi.ReplayIndex;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -18,19 +16,19 @@ import java.util.function.LongSupplier;
  */
 public final class EventNotes {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
-    private static final int LEARNED_REMEMBERED = 10_000;
+    private static final int LEARNED_REMEMBERED = 16_384;
 
     private final boolean enabled;
     private final String instance;
     private final long pendingTtlMs;
     private final LongSupplier clockMillis;
     private final Metrics metrics;
-    private final Map<String, Boolean> learnedNoted = new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > LEARNED_REMEMBERED;
-        }
-    };
+    /**
+     * The traces whose learning this instance noted recently, by their hash's slot (a trace whose slot another took
+     * is noted again: harmless, the index keeps a trace's first learned note). No lock: a slot holds an immutable
+     * String, so a racing reader sees one trace or another, never a torn one.
+     */
+    private final String[] learnedNoted = new String[LEARNED_REMEMBERED];
 
     public EventNotes(boolean enabled, long pendingTtlMs, LongSupplier clockMillis, Metrics metrics) {
         this.enabled = enabled;
@@ -88,11 +86,11 @@ public final class EventNotes {
         if (!enabled) {
             return;
         }
-        synchronized (learnedNoted) {
-            if (learnedNoted.put(traceId, Boolean.TRUE) != null) {
-                return;
-            }
+        int slot = Math.floorMod(traceId.hashCode() * 0x9e3779b9, LEARNED_REMEMBERED);
+        if (traceId.equals(learnedNoted[slot])) {
+            return;
         }
+        learnedNoted[slot] = traceId;
         write(index.noteReplayLearned(traceId, new ReplayLearned(replayId, source, clockMillis.getAsLong(), instance)
                 .toJson()));
     }

@@ -24,7 +24,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> all = List.of("codec", "splice", "sampling", "index", "kafka", "cost");
+        List<String> all = List.of("codec", "splice", "sampling", "chain", "index", "kafka", "cost");
         List<String> suites = args.length == 0 ? all : List.of(args);
         for (String suite : suites) {
             if (!all.contains(suite) && !List.of("e2e", "overload", "hostile", "overhead").contains(suite)) {
@@ -43,6 +43,9 @@ public final class BenchMain {
         }
         if (suites.contains("sampling")) {
             report.append(sampling(jmh(SamplingBenchmark.class, quick))).append("\n\n");
+        }
+        if (suites.contains("chain")) {
+            report.append(chain(jmhWithGc(ChainBenchmark.class, quick))).append("\n\n");
         }
         if (suites.contains("index")) {
             report.append(IndexLookupBench.table(IndexLookupBench.run(quick ? 3 : 8))).append("\n\n");
@@ -81,6 +84,42 @@ public final class BenchMain {
                 .jvmArgsAppend("-Xmx1g")
                 .build();
         return new Runner(options).run();
+    }
+
+    /** As {@link #jmh}, with JMH's GC profiler (allocation per operation), warmed longer: the linker's JIT is slow. */
+    private static Collection<RunResult> jmhWithGc(Class<?> benchmark, boolean quick) throws Exception {
+        Options options = new OptionsBuilder()
+                .include(benchmark.getSimpleName())
+                .forks(1)
+                .threads(1)
+                .warmupIterations(quick ? 4 : 12).warmupTime(TimeValue.seconds(2))
+                .measurementIterations(quick ? 3 : 8).measurementTime(TimeValue.seconds(2))
+                .addProfiler(org.openjdk.jmh.profile.GCProfiler.class)
+                .jvmArgsAppend("-Xmx512m")
+                .build();
+        return new Runner(options).run();
+    }
+
+    /** Processing off vs linking, without the network: µs and bytes allocated per envelope, and their ratio. */
+    private static String chain(Collection<RunResult> results) {
+        Map<String, double[]> by = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            double opsPerSecond = r.getPrimaryResult().getScore();
+            var alloc = r.getSecondaryResults().get("gc.alloc.rate.norm");
+            by.put(r.getParams().getParam("processing"), new double[] {1e6 / opsPerSecond,
+                    1e6 * r.getPrimaryResult().getScoreError() / (opsPerSecond * opsPerSecond),
+                    alloc == null ? Double.NaN : alloc.getScore()});
+        }
+        StringBuilder s = new StringBuilder("| processing (parse, chain, write; no network) | µs per envelope (± 99.9%) "
+                + "| bytes allocated per envelope |\n|---|---:|---:|");
+        by.forEach((k, v) -> s.append(String.format(Locale.ROOT, "%n| %s | %.2f ± %.2f | %.0f |", k, v[0], v[1], v[2])));
+        double[] off = by.get("off");
+        double[] linking = by.get("linking");
+        if (off != null && linking != null) {
+            s.append(String.format(Locale.ROOT, "%n%nThe linker adds %.2f µs and %.0f bytes per envelope here.",
+                    linking[0] - off[0], linking[2] - off[2]));
+        }
+        return s.toString();
     }
 
     private static String codec(Collection<RunResult> results) {

@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * busy share of core 1 is measured and printed, so a run where the generator was the limit shows as one.
  * <p>
  * The systems: nginx {@code proxy_pass} (one worker, keep-alive upstream: the physical reference), ReplayLink with
- * processing off, linking with the in-memory index, linking with the Redis index. All sidecars run on the same JVM
+ * processing off, linking with the in-memory index, linking with the Redis index, and the in-memory linker with its
+ * why-notes off (what the notes cost). All sidecars run on the same JVM
  * flags and heap, are warmed up at full load (60 s each: 10 s was not enough for the JIT), then take turns for
  * {@code rounds} rounds of one window each (A B C D A B C D ...), so a drift of the machine meets all alike; a ratio
  * is computed per round and the median and spread of the rounds are reported.
@@ -67,7 +68,10 @@ public final class OverheadBench {
             String[][] variants = {
                     {"ReplayLink, processing off", "[]", "{name: memory}"},
                     {"ReplayLink, linking, in-memory index", "[replay-linker]", "{name: memory}"},
-                    {"ReplayLink, linking, Redis index (Redis on core 0)", "[replay-linker]", redisIndex}};
+                    {"ReplayLink, linking, Redis index (Redis on core 0)", "[replay-linker]", redisIndex},
+                    // what the why-notes (issue 18) cost: the in-memory linker without them
+                    {"ReplayLink, linking, in-memory index, why-notes off",
+                            "[{name: replay-linker, config: {why_notes: false}}]", "{name: memory}"}};
             List<Target> targets = new ArrayList<>();
             Process proxyProcess = nginx(dir, "proxy", CORE_1, proxyConfig(dir, proxy, blackhole));
             nginxes.add(proxyProcess);
@@ -242,7 +246,8 @@ public final class OverheadBench {
                 case 0 -> "reference";
                 case 1 -> ratio(windows.get(1), windows.get(0)) + " nginx (target >= 0.60)";
                 case 2 -> ratio(windows.get(2), windows.get(1)) + " processing off (target >= 0.90)";
-                default -> ratio(windows.get(3), windows.get(1)) + " processing off (target >= 0.85)";
+                case 3 -> ratio(windows.get(3), windows.get(1)) + " processing off (target >= 0.85)";
+                default -> ratio(windows.get(t), windows.get(1)) + " processing off (no target: the notes' share)";
             };
             out.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f%% | %s | %s |%n", targets.get(t).name(),
                     spread(w.stream().map(Window::perSecond).toList(), "%.0f"),
