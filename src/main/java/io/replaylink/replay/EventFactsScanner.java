@@ -403,7 +403,7 @@ final class EventFactsScanner {
         }
         if (c == '-' || c >= '0' && c <= '9') {
             int start = i;
-            number();
+            i = number(b, i);
             String text = new String(b, start, i - start, StandardCharsets.ISO_8859_1);
             boolean integer = text.indexOf('.') < 0 && text.indexOf('e') < 0 && text.indexOf('E') < 0;
             if (!integer) {
@@ -420,41 +420,42 @@ final class EventFactsScanner {
     }
 
     /**
-     * Steps over any value, checking it is JSON: one loop over the bytes, the open containers on a bit stack (no
-     * recursion), the cursor in a local. The byte after the event is a 0 (see {@link #read}): no JSON token
-     * continues over it, so the loops need no end checks.
+     * Steps over any value, checking it is JSON: one loop over the bytes, the open containers as bits of a long (an
+     * object 1, an array 0; more than 63 open at once: unsure), the cursor in a local. The byte after the event is a 0
+     * (see {@link #read}): no JSON token continues over it, so the loops need no end checks.
      */
     private void value(int depth) {
-        final byte[] b = this.b;
-        int i = this.i;
+        i = skip(b, i, depth);
+    }
+
+    private static int skip(byte[] b, int i, int depth) {
         int open = 0;
-        long[] objects = null;
+        long objects = 0;
         while (true) {
             // a value starts at i
             byte c = b[i];
             if (c == '"') {
                 i = skipString(b, i);
             } else if (c == '{' || c == '[') {
-                if (depth + open >= MAX_DEPTH) {
+                if (open == 63 || depth + open >= MAX_DEPTH) {
                     throw Unsure.INSTANCE;
                 }
-                if (objects == null) {
-                    objects = new long[(MAX_DEPTH + 63) / 64];
-                }
-                if (c == '{') {
-                    objects[open >>> 6] |= 1L << open;
-                } else {
-                    objects[open >>> 6] &= ~(1L << open);
-                }
+                objects = c == '{' ? objects | 1L << open : objects & ~(1L << open);
                 open++;
                 i = ws(b, i + 1);
-                if (b[i] == (c == '{' ? '}' : ']')) {
+                byte next = b[i];
+                if (c == '{') {
+                    if (next == '}') {
+                        i++;
+                        open--;
+                    } else {
+                        i = member(b, i);
+                        continue;
+                    }
+                } else if (next == ']') {
                     i++;
                     open--;
                 } else {
-                    if (c == '{') {
-                        i = member(b, i);
-                    }
                     continue;
                 }
             } else if (c == 't') {
@@ -463,22 +464,21 @@ final class EventFactsScanner {
                 i = literal(b, i, FALSE);
             } else if (c == 'n') {
                 i = literal(b, i, NULL);
-            } else if (c == '-' || c >= '0' && c <= '9') {
-                this.i = i;
-                number();
-                i = this.i;
             } else {
-                throw Unsure.INSTANCE;
+                i = number(b, i);
             }
             // after a value: the next one in the innermost open container, or that container's end
             while (true) {
                 if (open == 0) {
-                    this.i = i;
-                    return;
+                    return i;
                 }
-                i = ws(b, i);
-                boolean object = (objects[(open - 1) >>> 6] & (1L << (open - 1))) != 0;
-                byte next = b[i++];
+                byte next = b[i];
+                if (next == ' ' || next == '\n' || next == '\r' || next == '\t') {
+                    i = ws(b, i);
+                    next = b[i];
+                }
+                i++;
+                boolean object = (objects & 1L << (open - 1)) != 0;
                 if (next == ',') {
                     i = ws(b, i);
                     if (object) {
@@ -492,6 +492,50 @@ final class EventFactsScanner {
                 open--;
             }
         }
+    }
+
+    /** A JSON number at {@code i} (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?); answers where it ends. */
+    private static int number(byte[] b, int i) {
+        int start = i;
+        if (b[i] == '-') {
+            i++;
+        }
+        byte c = b[i];
+        if (c == '0') {
+            i++;
+        } else if (c >= '1' && c <= '9') {
+            i = digits(b, i + 1);
+        } else {
+            throw Unsure.INSTANCE;
+        }
+        if (b[i] == '.') {
+            i++;
+            if (b[i] < '0' || b[i] > '9') {
+                throw Unsure.INSTANCE;
+            }
+            i = digits(b, i + 1);
+        }
+        if (b[i] == 'e' || b[i] == 'E') {
+            i++;
+            if (b[i] == '+' || b[i] == '-') {
+                i++;
+            }
+            if (b[i] < '0' || b[i] > '9') {
+                throw Unsure.INSTANCE;
+            }
+            i = digits(b, i + 1);
+        }
+        if (i - start > MAX_NUMBER) {
+            throw Unsure.INSTANCE;
+        }
+        return i;
+    }
+
+    private static int digits(byte[] b, int i) {
+        while (b[i] >= '0' && b[i] <= '9') {
+            i++;
+        }
+        return i;
     }
 
     /** After a member: a comma (another follows, whitespace skipped) or the closing byte (consumed: true). */
@@ -514,27 +558,9 @@ final class EventFactsScanner {
         if (at() != '"') {
             throw Unsure.INSTANCE;
         }
-        int start = ++i;
-        while (true) {
-            if (i >= end) {
-                throw Unsure.INSTANCE;
-            }
-            byte c = b[i];
-            if (c == '"') {
-                break;
-            }
-            if (c == '\\' || c >= 0 && c < 0x20) {
-                throw Unsure.INSTANCE;
-            }
-            if (c < 0) {
-                i = utf8(b, i);
-            } else {
-                i++;
-            }
-        }
-        nameStart = start;
-        nameEnd = i;
-        i++;
+        nameStart = i + 1;
+        nameEnd = plainStringEnd(b, i);
+        i = nameEnd + 1;
         if (nameEnd - nameStart > MAX_NAME) {
             throw Unsure.INSTANCE;
         }
@@ -551,29 +577,10 @@ final class EventFactsScanner {
 
     /** A string with no escape in it (else unsure), decoded. */
     private String string() {
-        int start = ++i;
-        boolean ascii = true;
-        while (true) {
-            if (i >= end) {
-                throw Unsure.INSTANCE;
-            }
-            byte c = b[i];
-            if (c == '"') {
-                break;
-            }
-            if (c == '\\' || c >= 0 && c < 0x20) {
-                throw Unsure.INSTANCE;
-            }
-            if (c < 0) {
-                ascii = false;
-                i = utf8(b, i);
-            } else {
-                i++;
-            }
-        }
-        String text = new String(b, start, i - start, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
-        i++;
-        return text;
+        int start = i + 1;
+        int quote = plainStringEnd(b, i);
+        i = quote + 1;
+        return new String(b, start, quote - start, StandardCharsets.UTF_8);
     }
 
     private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
@@ -632,15 +639,14 @@ final class EventFactsScanner {
                     | ((x ^ 0x2222222222222222L) - 0x0101010101010101L) & ~(x ^ 0x2222222222222222L)
                     | ((x ^ 0x5c5c5c5c5c5c5c5cL) - 0x0101010101010101L) & ~(x ^ 0x5c5c5c5c5c5c5c5cL)
                     | x;
-            if ((special & 0x8080808080808080L) == 0) {
+            special &= 0x8080808080808080L;
+            if (special == 0) {
                 i += 8;
                 continue;
             }
+            // the lowest flagged byte is the first special one (a borrow only runs to higher bytes)
+            i += Long.numberOfTrailingZeros(special) >>> 3;
             byte c = b[i];
-            if (c >= 0x20 && c != '"' && c != '\\') {
-                i++;
-                continue;
-            }
             if (c == '"') {
                 return i + 1;
             }
@@ -652,6 +658,17 @@ final class EventFactsScanner {
                 throw Unsure.INSTANCE;
             }
         }
+    }
+
+    /** Where the string whose quote is at {@code i} ends (its closing quote); an escape in it: unsure. */
+    private static int plainStringEnd(byte[] b, int i) {
+        int quote = skipString(b, i) - 1;
+        for (int k = i + 1; k < quote; k++) {
+            if (b[k] == '\\') {
+                throw Unsure.INSTANCE;
+            }
+        }
+        return quote;
     }
 
     private static int escape(byte[] b, int i) {
@@ -706,54 +723,6 @@ final class EventFactsScanner {
             }
         }
         return i + n + 1;
-    }
-
-    /** A JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-    private void number() {
-        int start = i;
-        if (b[i] == '-') {
-            i++;
-        }
-        if (i >= end) {
-            throw Unsure.INSTANCE;
-        }
-        if (b[i] == '0') {
-            i++;
-        } else if (digit()) {
-            digits();
-        } else {
-            throw Unsure.INSTANCE;
-        }
-        if (i < end && b[i] == '.') {
-            i++;
-            if (!digit()) {
-                throw Unsure.INSTANCE;
-            }
-            digits();
-        }
-        if (i < end && (b[i] == 'e' || b[i] == 'E')) {
-            i++;
-            if (i < end && (b[i] == '+' || b[i] == '-')) {
-                i++;
-            }
-            if (!digit()) {
-                throw Unsure.INSTANCE;
-            }
-            digits();
-        }
-        if (i - start > MAX_NUMBER) {
-            throw Unsure.INSTANCE;
-        }
-    }
-
-    private boolean digit() {
-        return i < end && b[i] >= '0' && b[i] <= '9';
-    }
-
-    private void digits() {
-        while (digit()) {
-            i++;
-        }
     }
 
     private void ws() {
