@@ -258,7 +258,10 @@ final class IngestEndpoint {
          * processors handed off beside it. Answers the event id.
          */
         private Future<String> deliver(long projectId, ProcessorChain.Outcome processed, String publicKey) {
-            List<ItemType> types = envelope.items().stream().map(Item::type).toList();
+            List<ItemType> types = new ArrayList<>(envelope.items().size());
+            for (Item item : envelope.items()) {
+                types.add(item.type());
+            }
             String eventId = envelope.eventId().map(Uuids::normalize).orElse(null);
             List<Future<?>> taken = new ArrayList<>();
             for (CompletionStage<?> handOff : processed.handOffs()) {

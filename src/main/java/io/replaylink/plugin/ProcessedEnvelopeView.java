@@ -11,6 +11,7 @@ import io.replaylink.spi.ProcessedItem;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,7 +81,14 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
 
     @Override
     public List<? extends ProcessedItem> items() {
-        return all.stream().filter(i -> !i.dropped).toList();
+        // a loop, not a stream: every processor asks for every envelope
+        List<ItemView> kept = new ArrayList<>(all.size());
+        for (ItemView i : all) {
+            if (!i.dropped) {
+                kept.add(i);
+            }
+        }
+        return Collections.unmodifiableList(kept);
     }
 
     @Override

@@ -430,13 +430,22 @@ public final class ReplayLinker implements EnvelopeProcessor {
                     }));
         }
         boolean dscNeedsLookup = dscTrace != null && dscReplay == null && !records.containsKey(dscTrace)
-                && linkables.stream().noneMatch(l -> dscTrace.equals(l.traceId));
+                && noneOfTrace(linkables, dscTrace);
         CompletableFuture<String> dsc = !dscNeedsLookup ? CompletableFuture.completedFuture(null)
                 : timed("lookup", () -> index.lookupOrRemember(dscTrace, Optional.empty()),
                         r -> r.isPresent() ? "hit" : "miss").thenApply(r -> r == null ? null
                         : r.map(Uuids::normalize).orElse(null));
         all.add(dsc);
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenCompose(v -> dsc);
+    }
+
+    private static boolean noneOfTrace(List<Linkable> linkables, String traceId) {
+        for (Linkable l : linkables) {
+            if (traceId.equals(l.traceId)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void enrich(ProcessedEnvelope envelope, List<Linkable> linkables, Map<String, Object> trace,

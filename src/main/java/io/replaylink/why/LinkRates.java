@@ -49,8 +49,16 @@ public final class LinkRates {
         }
     }
 
+    /** The counts found last (one project's in one bucket: most envelopes in a row are alike), and where. */
+    private Map<Long, long[]> lastMap;
+    private long lastProject;
+    private long[] lastCounts;
+
     private long[] project(int b, long projectId) {
         Map<Long, long[]> p = projects[b];
+        if (p != null && p == lastMap && projectId == lastProject) {
+            return lastCounts;
+        }
         if (p == null) {
             p = projects[b] = new HashMap<>();
         }
@@ -58,6 +66,9 @@ public final class LinkRates {
         if (counts == null) {
             counts = p.computeIfAbsent(p.size() >= MAX_PROJECTS ? 0L : projectId, k -> new long[2]);
         }
+        lastMap = p;
+        lastProject = projectId;
+        lastCounts = counts;
         return counts;
     }
 
