@@ -32,6 +32,8 @@ public final class EventFactsReader {
     /** Payloads up to this size are copied into a per-thread scratch array for the scanner. */
     private static final int SCRATCH_BYTES = 64 * 1024;
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[4096]);
+    /** The array jackson parses a copied payload in (not the scanner's: jackson reads after the scanner gave up). */
+    private static final ThreadLocal<byte[]> PARSE_SCRATCH = ThreadLocal.withInitial(() -> new byte[4096]);
 
     /**
      * The scanner's answer, or null when jackson must read the event ({@link EventFactsScanner}). The payload is
@@ -111,8 +113,19 @@ public final class EventFactsReader {
         if (payload.hasArray()) {
             return JSON.createParser(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
         }
-        // a read-only or direct buffer: read through jackson's own (recycled, per-thread) input buffer rather than
-        // copying the whole event into a fresh array for every parse
+        int length = payload.remaining();
+        if (length <= SCRATCH_BYTES) {
+            // a read-only or direct buffer of a usual size: copied into this thread's array (one parse at a time
+            // uses it), which jackson reads in place; an input stream cost a replay_event's parse more than the parse
+            byte[] bytes = PARSE_SCRATCH.get();
+            if (bytes.length < length) {
+                bytes = new byte[Math.min(SCRATCH_BYTES, Math.max(length, bytes.length * 2))];
+                PARSE_SCRATCH.set(bytes);
+            }
+            payload.get(payload.position(), bytes, 0, length);
+            return JSON.createParser(bytes, 0, length);
+        }
+        // a large one: read through jackson's own (recycled, per-thread) input buffer rather than copied whole
         return JSON.createParser(new ByteBufferInput(payload.duplicate()));
     }
 
