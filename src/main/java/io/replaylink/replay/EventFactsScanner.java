@@ -155,7 +155,7 @@ final class EventFactsScanner {
             if (is(ns, ne, REPLAY)) {
                 slot = at() == '{' ? replay() : replaced(2);
             } else if (is(ns, ne, TRACE) && at() == '{') {
-                stringMembers(TRACE_ID, 2);
+                contextTraceId = stringMember(TRACE_ID, contextTraceId, 2);
             } else {
                 value(2);
             }
@@ -204,25 +204,37 @@ final class EventFactsScanner {
         return ReplaySlot.replace(start, i - base - start, depth);
     }
 
-    /** An object's members: the string value of {@code wanted} (the last) is the trace id; the rest stepped over. */
-    private void stringMembers(byte[] wanted, int depth) {
+    /** At an object's brace: steps in; false (and past its end) when it is empty. */
+    private boolean enterObject() {
         i++;
         ws();
         if (at() == '}') {
             i++;
-            return;
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The object at the cursor: the string value of its member {@code wanted} (the last one; {@code current} when it
+     * has none), the rest stepped over.
+     */
+    private String stringMember(byte[] wanted, String current, int depth) {
+        String found = current;
+        if (!enterObject()) {
+            return found;
         }
         while (true) {
             name();
             boolean match = is(nameStart, nameEnd, wanted);
             colon();
             if (match && at() == '"') {
-                contextTraceId = string();
+                found = string();
             } else {
                 value(depth + 1);
             }
             if (nextMember('}')) {
-                return;
+                return found;
             }
         }
     }
@@ -230,25 +242,7 @@ final class EventFactsScanner {
     private void tags() {
         byte c = at();
         if (c == '{') {
-            i++;
-            ws();
-            if (at() == '}') {
-                i++;
-                return;
-            }
-            while (true) {
-                name();
-                boolean match = is(nameStart, nameEnd, REPLAY_ID_TAG);
-                colon();
-                if (match && at() == '"') {
-                    tagReplayId = string();
-                } else {
-                    value(2);
-                }
-                if (nextMember('}')) {
-                    return;
-                }
-            }
+            tagReplayId = stringMember(REPLAY_ID_TAG, tagReplayId, 1);
         } else if (c == '[') {
             pairs(true);
         } else {
@@ -261,10 +255,7 @@ final class EventFactsScanner {
             value(1);
             return;
         }
-        i++;
-        ws();
-        if (at() == '}') {
-            i++;
+        if (!enterObject()) {
             return;
         }
         while (true) {
@@ -286,10 +277,7 @@ final class EventFactsScanner {
     }
 
     private void headerObject() {
-        i++;
-        ws();
-        if (at() == '}') {
-            i++;
+        if (!enterObject()) {
             return;
         }
         while (true) {
