@@ -12,8 +12,7 @@ import java.nio.charset.StandardCharsets;
  * slot it finds is one jackson would find.
  */
 final class EventFactsScanner {
-    /** Below jackson's limits (nesting 256 as configured, numbers 1000 chars, names 50,000 bytes): near them, it
-     * decides. */
+    /** Below jackson's limits (nesting 256 as set, numbers 1000 chars, names 50,000 bytes): near them, it decides. */
     private static final int MAX_DEPTH = 200;
     private static final int MAX_NUMBER = 900;
     private static final int MAX_NAME = 40_000;
