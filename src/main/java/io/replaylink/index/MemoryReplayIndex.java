@@ -122,7 +122,7 @@ final class MemoryReplayIndex implements ReplayIndex {
     }
 
     /**
-     * Why-notes of events, insertion-ordered (a rewrite moves to the end), and by trace (how its replay was learned,
+     * Why-notes of events, in the order of each event's first note (a later note replaces it in place), and by trace (how its replay was learned,
      * and its events' ids: the same strings as the keys here). Both expire and share one budget beside the index's:
      * at most {@code max_notes} event notes and a quarter of {@code max_bytes} (approximate) for all of them; the
      * oldest go first.

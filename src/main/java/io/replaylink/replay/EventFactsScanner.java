@@ -675,41 +675,13 @@ final class EventFactsScanner {
         }
     }
 
-    /** One well-formed UTF-8 sequence of two to four bytes (no overlong forms, no surrogates) at i, else unsure. */
+    /** One well-formed UTF-8 sequence at i (strict, as the envelope parser checks headers), else unsure. */
     private static int utf8(byte[] b, int i) {
-        int c = b[i] & 0xff;
-        int n;
-        int min = 0x80;
-        int max = 0xbf;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            if (c == 0xe0) {
-                min = 0xa0;
-            } else if (c == 0xed) {
-                max = 0x9f;
-            }
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            if (c == 0xf0) {
-                min = 0x90;
-            } else if (c == 0xf4) {
-                max = 0x8f;
-            }
-        } else {
+        int next = io.replaylink.envelope.StrictUtf8.sequenceEnd(b, i, b.length);
+        if (next < 0) {
             throw Unsure.INSTANCE;
         }
-        int second = b[i + 1] & 0xff;
-        if (second < min || second > max) {
-            throw Unsure.INSTANCE;
-        }
-        for (int k = 2; k <= n; k++) {
-            if ((b[i + k] & 0xc0) != 0x80) {
-                throw Unsure.INSTANCE;
-            }
-        }
-        return i + n + 1;
+        return next;
     }
 
     private void ws() {

@@ -101,16 +101,8 @@ class EventFactsScannerTest {
     }
 
     private static byte[] mutate(byte[] json, Random random, String alphabet) {
-        StringBuilder s = new StringBuilder(new String(json, StandardCharsets.UTF_8));
-        for (int e = random.nextInt(3); e >= 0 && s.length() > 0; e--) {
-            int at = random.nextInt(s.length());
-            switch (random.nextInt(3)) {
-                case 0 -> s.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
-                case 1 -> s.deleteCharAt(at);
-                default -> s.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
-            }
-        }
-        byte[] bytes = s.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = ReplaySlotTest.mutated(new String(json, StandardCharsets.UTF_8), random, alphabet)
+                .getBytes(StandardCharsets.UTF_8);
         if (random.nextInt(8) == 0 && bytes.length > 0) {
             // a raw byte that may break UTF-8
             bytes[random.nextInt(bytes.length)] = (byte) (0x80 + random.nextInt(128));

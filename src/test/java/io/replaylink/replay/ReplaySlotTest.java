@@ -37,6 +37,20 @@ class ReplaySlotTest {
             "{\"contexts\":{\"replay\":{\"x\":[{\"y\":{}}]}},\"n\":1.5e3}",
             "{\"contexts\" : { \"replay\" : { } } }");
 
+    /** {@code text} with one to three characters set, deleted or inserted (from {@code alphabet}) at random places. */
+    static String mutated(String text, Random random, String alphabet) {
+        StringBuilder s = new StringBuilder(text);
+        for (int e = random.nextInt(3); e >= 0 && s.length() > 0; e--) {
+            int at = random.nextInt(s.length());
+            switch (random.nextInt(3)) {
+                case 0 -> s.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                case 1 -> s.deleteCharAt(at);
+                default -> s.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+        }
+        return s.toString();
+    }
+
     @Test
     void splicesAsJsonSpliceDoes() {
         Random random = new Random(3);
@@ -45,17 +59,7 @@ class ReplaySlotTest {
         int slotted = 0;
         for (String shape : SHAPES) {
             for (int i = 0; i < 4000; i++) {
-                StringBuilder s = new StringBuilder(shape);
-                if (i > 0) {
-                    for (int e = random.nextInt(3); e >= 0 && s.length() > 0; e--) {
-                        int at = random.nextInt(s.length());
-                        switch (random.nextInt(3)) {
-                            case 0 -> s.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
-                            case 1 -> s.deleteCharAt(at);
-                            default -> s.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
-                        }
-                    }
-                }
+                String s = i == 0 ? shape : mutated(shape, random, alphabet);
                 byte[] json = s.toString().getBytes(StandardCharsets.UTF_8);
                 byte[] expected = JsonSplice.ensureField(json, 0, json.length, List.of("contexts", "replay"),
                         "replay_id", "\"" + ID + "\"");

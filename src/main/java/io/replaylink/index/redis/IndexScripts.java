@@ -150,32 +150,12 @@ final class IndexScripts {
 
     static final Script NOTE = Script.of(NOTE_SCRIPT);
 
-    /**
-     * An event's note under the event (KEYS[1], bound ARGV[3], evicting) and under its trace (KEYS[2], bound ARGV[5],
-     * skipping when full) in one call, for standalone Redis (in a Cluster the two keys are in different slots).
-     */
-    static final String NOTE_EVENT_SCRIPT = """
-            local function note(key, bound, full)
-              if redis.call('HEXISTS', key, ARGV[1]) == 0 and redis.call('HLEN', key) >= bound then
-                if full ~= 'evict' then return 0 end
-                local victim = redis.call('HRANDFIELD', key)
-                if victim then redis.call('HDEL', key, victim) end
-              end
-              redis.call('HSET', key, ARGV[1], ARGV[2])
-              redis.call('EXPIRE', key, tonumber(ARGV[4]))
-              return 1
-            end
-            local n = 0
-            if tonumber(ARGV[3]) > 0 then n = note(KEYS[1], tonumber(ARGV[3]), 'evict') end
-            return n + note(KEYS[2], tonumber(ARGV[5]), 'skip')
-            """;
-
-    static final Script NOTE_EVENT = Script.of(NOTE_EVENT_SCRIPT);
 
     /**
-     * Several events' notes in one call (standalone Redis: a loop's batch of notes is one command): KEYS in pairs
-     * (event bucket, trace), ARGV in fives as {@link #NOTE_EVENT_SCRIPT}'s (event id, note, bucket bound, ttl, trace
-     * bound). Answers how many notes were kept.
+     * Events' notes, each under the event (its bucket hash, evicting a random note when full) and under its trace
+     * (skipped when full), in one call: standalone Redis only, where the keys need not share a slot; a loop's batch of
+     * notes is one command. KEYS in pairs (event bucket, trace), ARGV in fives (event id, note, bucket bound, ttl,
+     * trace bound). Answers how many notes were kept.
      */
     static final String NOTE_EVENTS_SCRIPT = """
             local function note(key, field, value, bound, ttl, full)

@@ -132,7 +132,7 @@ final class LoopBatcher {
         List<LoopBatch.Record> records = batch.takeRecords();
         List<LoopBatch.Record> notes = new ArrayList<>();
         for (LoopBatch.Record r : records) {
-            if (r.script() == IndexScripts.NOTE_EVENT && c != null) {
+            if (r.script() == IndexScripts.NOTE_EVENTS && c != null) {
                 notes.add(r);
                 continue;
             }

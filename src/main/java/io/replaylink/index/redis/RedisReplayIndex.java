@@ -128,7 +128,7 @@ public final class RedisReplayIndex implements ReplayIndex {
             String[] args = {eventId, note, Integer.toString(settings.maxNotes() <= 0 ? 0
                     : (settings.maxNotes() + 255) / 256), Long.toString(settings.noteTtlSecs()),
                     Integer.toString(IndexSettings.notesPerTrace(settings) + 1)};
-            return batcher.<Object>write(context, IndexScripts.NOTE_EVENT, keys, args).thenApply(v -> null);
+            return batcher.<Object>write(context, IndexScripts.NOTE_EVENTS, keys, args).thenApply(v -> null);
         }
         CompletionStage<Object> byEvent = settings.maxNotes() <= 0 ? CompletableFuture.completedFuture(null)
                 : note(eventNotesKey(eventId), eventId, note, (settings.maxNotes() + 255) / 256, "evict", false);

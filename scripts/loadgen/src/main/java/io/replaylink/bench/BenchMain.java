@@ -2,7 +2,6 @@ package io.replaylink.bench;
 
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
@@ -75,29 +74,25 @@ public final class BenchMain {
     }
 
     private static Collection<RunResult> jmh(Class<?> benchmark, boolean quick) throws Exception {
-        Options options = new OptionsBuilder()
-                .include(benchmark.getSimpleName())
-                .forks(1)
-                .threads(1)
-                .warmupIterations(quick ? 2 : 5).warmupTime(TimeValue.seconds(1))
-                .measurementIterations(quick ? 3 : 8).measurementTime(TimeValue.seconds(1))
-                .jvmArgsAppend("-Xmx1g")
-                .build();
-        return new Runner(options).run();
+        return new Runner(options(benchmark, quick ? 2 : 5, 1).jvmArgsAppend("-Xmx1g").build()).run();
     }
 
     /** As {@link #jmh}, with JMH's GC profiler (allocation per operation), warmed longer: the linker's JIT is slow. */
     private static Collection<RunResult> jmhWithGc(Class<?> benchmark, boolean quick) throws Exception {
-        Options options = new OptionsBuilder()
+        return new Runner(options(benchmark, quick ? 4 : 12, 2).addProfiler(org.openjdk.jmh.profile.GCProfiler.class)
+                .jvmArgsAppend("-Xmx512m").build()).run();
+    }
+
+    /** One fork, one thread; {@code warmups} iterations, then 3 (quick) or 8 measured, {@code seconds} each. */
+    private static org.openjdk.jmh.runner.options.ChainedOptionsBuilder options(Class<?> benchmark, int warmups,
+                                                                               int seconds) {
+        return new OptionsBuilder()
                 .include(benchmark.getSimpleName())
                 .forks(1)
                 .threads(1)
-                .warmupIterations(quick ? 4 : 12).warmupTime(TimeValue.seconds(2))
-                .measurementIterations(quick ? 3 : 8).measurementTime(TimeValue.seconds(2))
-                .addProfiler(org.openjdk.jmh.profile.GCProfiler.class)
-                .jvmArgsAppend("-Xmx512m")
-                .build();
-        return new Runner(options).run();
+                .warmupIterations(warmups).warmupTime(TimeValue.seconds(seconds))
+                .measurementIterations(Boolean.getBoolean("bench.quick") ? 3 : 8)
+                .measurementTime(TimeValue.seconds(seconds));
     }
 
     /** Processing off vs linking, without the network: µs and bytes allocated per envelope, and their ratio. */
