@@ -130,9 +130,11 @@ final class MemoryReplayIndex implements ReplayIndex {
     private final LinkedHashMap<String, Note> notes = new LinkedHashMap<>();
     private final LinkedHashMap<String, TraceNote> traceNotes = new LinkedHashMap<>();
     private long noteBytes;
+    /** Stamps each note kind's entries in the order they took their place, for eviction across both. */
+    private long noteOrder;
 
     /** A note: its JSON, or the host's note object that makes it (kept as it is, the JSON made when read). */
-    private record Note(Object note, long expiresAt) {
+    private record Note(Object note, long expiresAt, long order) {
         /** A note object's fields are the event's ids, shared strings and numbers: about what its JSON would take. */
         static final int OBJECT_WEIGHT = 256;
 
@@ -151,6 +153,7 @@ final class MemoryReplayIndex implements ReplayIndex {
         String learned;
         final java.util.ArrayList<String> events = new java.util.ArrayList<>(4);
         long expiresAt;
+        long order;
 
         long weight() {
             return 160 + (learned == null ? 0 : learned.length()) + 48L * events.size();
@@ -175,10 +178,11 @@ final class MemoryReplayIndex implements ReplayIndex {
             return CompletableFuture.completedFuture(null);
         }
         // a note that replaces one keeps its place in the eviction order (one map operation, not two)
-        Note n = new Note(note, expiresAt);
+        Note n = new Note(note, expiresAt, ++noteOrder);
         Note before = notes.put(eventId, n);
         if (before != null) {
             noteBytes -= before.weight();
+            notes.put(eventId, n = new Note(note, expiresAt, before.order()));
         }
         noteBytes += n.weight();
         if (traceId != null) {
@@ -213,6 +217,7 @@ final class MemoryReplayIndex implements ReplayIndex {
         }
         if (t == null) {
             t = new TraceNote();
+            t.order = ++noteOrder;
             noteBytes += t.weight();
             traceNotes.put(traceId, t);
         }
@@ -220,20 +225,39 @@ final class MemoryReplayIndex implements ReplayIndex {
         return t;
     }
 
+    /**
+     * Over a bound, the oldest note goes, of either kind (the one that took its place first). Event notes going first, as before, left about one of them at full load: a backend error's trace
+     * note alone, kept up to {@code max_traces}, filled the budget.
+     */
     private void evictNotes() {
         long budget = Math.max(1024, maxBytes / 4);
         if (notes.size() <= settings.maxNotes() && traceNotes.size() <= maxTraces && noteBytes <= budget) {
             return;
         }
         Iterator<Note> oldNotes = notes.values().iterator();
-        while ((notes.size() > settings.maxNotes() || noteBytes > budget && notes.size() > 1) && oldNotes.hasNext()) {
-            noteBytes -= oldNotes.next().weight();
-            oldNotes.remove();
-        }
         Iterator<TraceNote> oldTraces = traceNotes.values().iterator();
-        while ((traceNotes.size() > maxTraces || noteBytes > budget && traceNotes.size() > 1) && oldTraces.hasNext()) {
-            noteBytes -= oldTraces.next().weight();
-            oldTraces.remove();
+        Note note = oldNotes.hasNext() ? oldNotes.next() : null;
+        TraceNote trace = oldTraces.hasNext() ? oldTraces.next() : null;
+        while (note != null || trace != null) {
+            boolean tooManyNotes = notes.size() > settings.maxNotes();
+            boolean tooManyTraces = traceNotes.size() > maxTraces;
+            boolean overBudget = noteBytes > budget && notes.size() + traceNotes.size() > 1;
+            if (!tooManyNotes && !tooManyTraces && !overBudget) {
+                return;
+            }
+            boolean noteGoes = note != null && (tooManyNotes || !tooManyTraces
+                    && (trace == null || note.order() < trace.order));
+            if (noteGoes) {
+                noteBytes -= note.weight();
+                oldNotes.remove();
+                note = oldNotes.hasNext() ? oldNotes.next() : null;
+            } else if (trace != null) {
+                noteBytes -= trace.weight();
+                oldTraces.remove();
+                trace = oldTraces.hasNext() ? oldTraces.next() : null;
+            } else {
+                return;
+            }
         }
     }
 

@@ -185,4 +185,23 @@ class MemoryReplayIndexTest {
         assertThat(get(i.eventNote(String.format("%032x", 19_999)))).as("the newest stays").isPresent();
         assertThat(get(i.traceNotes(String.format("t%05d", 19_999 / 3))).events()).isNotEmpty();
     }
+
+    @Test
+    void overTheNotesBudgetTheOldestGoWhicheverKindTheyAre() {
+        // an event note per trace (a backend error each): the trace notes alone outgrow the budget in time, and the
+        // event notes must not be the ones that all go (they did: about one event note was left at full load)
+        MemoryReplayIndex i = new MemoryReplayIndex(new IndexSettings("t", 60, 30, 3, 5, 1000, 100, 1_000_000),
+                1_000_000, 400_000, now::get);
+        for (int n = 0; n < 2_000; n++) {
+            now.addAndGet(1);
+            get(i.noteEvent(String.format("%032x", n), String.format("t%05d", n), "{\"n\":" + n + "}"));
+        }
+        assertThat(i.noteBytes()).isLessThanOrEqualTo(100_000);
+        for (int n = 1_900; n < 2_000; n++) {
+            assertThat(get(i.eventNote(String.format("%032x", n)))).as("event note %d", n).isPresent();
+            assertThat(get(i.traceNotes(String.format("t%05d", n))).events()).as("trace %d", n).hasSize(1);
+        }
+        assertThat(get(i.eventNote(String.format("%032x", 0)))).as("the oldest went").isEmpty();
+        assertThat(get(i.traceNotes(String.format("t%05d", 0))).events()).isEmpty();
+    }
 }
