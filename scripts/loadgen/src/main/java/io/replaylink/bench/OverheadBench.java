@@ -40,6 +40,8 @@ public final class OverheadBench {
 
     static final List<String> CORE_1 = List.of("taskset", "-c", "1");
     static final int CONNECTIONS = 16;
+    /** The open loop's connections: one request in flight on each; more are needed only while the target stalls. */
+    static final int OPEN_LOOP_CONNECTIONS = 64;
 
     /** One system under test; {@code pid} is the process whose tree's CPU is counted. */
     record Target(String name, int port, long pid, boolean sidecar) {
@@ -114,11 +116,12 @@ public final class OverheadBench {
             for (int i = 0; i < 3; i++) {
                 sbs[i] = new SideBySideBench.Target(targets.get(i + 1).port(), targets.get(i + 1).pid(), true);
             }
-            // the generator's own JIT first: its first window here ran with a send lag p99 of half a second
-            // the closed loop's envelopes (scripts/loadgen/wrk/envelopes.lua), sent from Java at a fixed rate
-            SideBySideBench.send(vertx, sbs[0].port(), half, WrkEnvelopes.stream(half, halfSeconds, 42));
-            SideBySideBench.AtHalf[] at = SideBySideBench.measure(vertx, sbs, new int[] {0, 1, 2}, half,
-                    halfWindows, halfSeconds, redis, 2, WrkEnvelopes::stream);
+            // the closed loop's envelopes (scripts/loadgen/wrk/envelopes.lua), sent at a fixed rate by the lean
+            // sender (the Vert.x generator was itself the tail); its own JIT first
+            OpenLoopSender.run(WrkEnvelopes.stream(half, halfSeconds, 42), sbs[0].port(), OPEN_LOOP_CONNECTIONS);
+            SideBySideBench.AtHalf[] at = SideBySideBench.measure(sbs, new int[] {0, 1, 2}, half,
+                    halfWindows, halfSeconds, redis, 2, WrkEnvelopes::stream,
+                    (port, stream) -> OpenLoopSender.run(stream, port, OPEN_LOOP_CONNECTIONS));
             out.append(halfRate(targets, at, half, halfWindows, halfSeconds));
         } finally {
             for (SidecarProcess s : sidecars) {

@@ -285,9 +285,22 @@ public final class SideBySideBench {
         Stream stream(double rate, double seconds, long seed);
     }
 
-    /** As above, the windows sending {@code source}'s streams. */
+    /** How a window's stream is sent to a port. */
+    interface Sender {
+        LoadGenerator.Result send(int port, Stream stream) throws Exception;
+    }
+
+    /** As above, the windows sending {@code source}'s streams with the Vert.x generator. */
     static AtHalf[] measure(Vertx vertx, Target[] targets, int[] systems, double rate, int windows, int seconds,
                             RedisServers.RedisServer redis, int indexedSystem, StreamSource source) throws Exception {
+        return measure(targets, systems, rate, windows, seconds, redis, indexedSystem, source,
+                (port, stream) -> send(vertx, port, rate, stream).result());
+    }
+
+    /** As above, the windows sending {@code source}'s streams with {@code sender}. */
+    static AtHalf[] measure(Target[] targets, int[] systems, double rate, int windows, int seconds,
+                            RedisServers.RedisServer redis, int indexedSystem, StreamSource source, Sender sender)
+            throws Exception {
         int n = targets.length;
         String[] first = new String[n];
         String[] last = new String[n];
@@ -305,7 +318,7 @@ public final class SideBySideBench {
                 String scrape0 = t.sidecar() ? scrape(t.port()) : "";
                 String redis0 = indexed ? RedisServers.command(redis.port(), "info", "commandstats") : "";
                 long cpu0 = cpuTicks(t.pid());
-                Step h = send(vertx, t.port(), rate, source.stream(rate, seconds, 1_000_000L + w));
+                LoadGenerator.Result h = sender.send(t.port(), source.stream(rate, seconds, 1_000_000L + w));
                 cpu[system] += cpuTicks(t.pid()) - cpu0;
                 String scrape1 = t.sidecar() ? scrape(t.port()) : "";
                 if (indexed) {
@@ -316,7 +329,7 @@ public final class SideBySideBench {
                         - metric(scrape0, "replaylink_jvm_allocated_bytes_total");
                 first[system] = first[system] == null ? scrape0 : first[system];
                 last[system] = scrape1;
-                results.get(system).add(h.result());
+                results.get(system).add(h);
             }
         }
         AtHalf[] out = new AtHalf[n];
