@@ -26,23 +26,39 @@ final class MemoryReplayIndex implements ReplayIndex {
     private final int maxTraces;
     private final long maxBytes;
     private final LongSupplier clockMillis;
-    private final LinkedHashMap<String, Trace> traces = new LinkedHashMap<>(1024, 0.75f, true);
+    /** The traces, least recently used first: columns of primitive arrays, no object per trace. */
+    private final TraceTable traces;
     private long bytes;
 
-    private static final class Trace {
-        String replayId;
-        long mappingExpiresAt;
-        LinkedHashMap<String, PendingEvent> pending;
-        long pendingExpiresAt;
-        /** Drained and not acknowledged yet (their links' hand-off has not finished); expire with pending's TTL. */
-        LinkedHashMap<String, PendingEvent> claimed;
+    /** A trace's drained events not acknowledged yet (their links' hand-off has not finished). */
+    private static final class Drained {
+        final LinkedHashMap<String, PendingEvent> claimed = new LinkedHashMap<>();
         /** Per claimed event: until when its claim holds (0: released). */
-        LinkedHashMap<String, Long> leases;
-        long claimedExpiresAt;
+        final LinkedHashMap<String, Long> leases = new LinkedHashMap<>();
+        /** Expire with the remembered events' TTL. */
+        long expiresAt;
+    }
 
-        long weight() {
-            return TRACE_WEIGHT + (size(pending) + size(claimed)) * PendingEvents.weight(null);
+    private Drained drained(int t) {
+        return (Drained) traces.extra(t);
+    }
+
+    private long weight(int t) {
+        Drained d = drained(t);
+        return TRACE_WEIGHT + (traces.pendingCount(t) + (d == null ? 0 : d.claimed.size()))
+                * PendingEvents.weight(null);
+    }
+
+    /** A new trace, the eldest going first when the table is at {@code max_traces}. */
+    private int addTrace(String traceId) {
+        if (traces.size() >= maxTraces) {
+            int eldest = traces.eldest();
+            bytes -= weight(eldest);
+            traces.remove(eldest);
         }
+        int t = traces.add(traceId);
+        bytes += weight(t);
+        return t;
     }
 
     /** Late links held for one replay until a replay_event carries them. */
@@ -56,10 +72,6 @@ final class MemoryReplayIndex implements ReplayIndex {
     }
 
     private final LinkedHashMap<String, Held> held = new LinkedHashMap<>();
-
-    private static int size(Map<?, ?> m) {
-        return m == null ? 0 : m.size();
-    }
 
     /** Organisation 0 is this index itself; every other has an index of its own, with the same bounds. */
     private final java.util.concurrent.ConcurrentHashMap<Long, MemoryReplayIndex> organizations =
@@ -76,6 +88,7 @@ final class MemoryReplayIndex implements ReplayIndex {
         this.maxTraces = maxTraces;
         this.maxBytes = maxBytes;
         this.clockMillis = clockMillis;
+        this.traces = new TraceTable(maxTraces);
     }
 
     @Override
@@ -90,29 +103,24 @@ final class MemoryReplayIndex implements ReplayIndex {
 
     private synchronized Lookup find(String traceId, Optional<PendingEvent> pending) {
         long now = clockMillis.getAsLong();
-        Trace t = live(traceId, now);
-        if (t != null && t.replayId != null) {
-            return new Lookup(Optional.of(t.replayId), false);
+        int t = live(traceId, now);
+        if (t >= 0 && traces.hasReplay(t)) {
+            return new Lookup(Optional.of(traces.replayId(t)), false);
         }
         boolean full = false;
         if (pending.isPresent()) {
             full = settings.maxPendingPerTrace() == 0;
         }
         if (pending.isPresent() && settings.maxPendingPerTrace() > 0) {
-            if (t == null) {
-                t = new Trace();
-                traces.put(traceId, t);
-                bytes += t.weight();
-            }
-            if (t.pending == null) {
-                t.pending = new LinkedHashMap<>();
+            if (t < 0) {
+                t = addTrace(traceId);
             }
             PendingEvent e = pending.get();
-            if (t.pending.containsKey(e.eventId()) || t.pending.size() < settings.maxPendingPerTrace()) {
-                long before = t.weight();
-                t.pending.put(e.eventId(), e);
-                t.pendingExpiresAt = now + settings.pendingTtlSecs() * 1000;
-                bytes += t.weight() - before;
+            if (traces.pendingIndex(t, e.eventId()) >= 0 || traces.pendingCount(t) < settings.maxPendingPerTrace()) {
+                long before = weight(t);
+                traces.putPending(t, e);
+                traces.pendingExpiresAt(t, now + settings.pendingTtlSecs() * 1000);
+                bytes += weight(t) - before;
             } else {
                 full = true;
             }
@@ -276,7 +284,7 @@ final class MemoryReplayIndex implements ReplayIndex {
     @Override
     public synchronized CompletionStage<TraceNotes> traceNotes(String traceId) {
         long now = clockMillis.getAsLong();
-        Trace t = live(traceId, now);
+        int t = live(traceId, now);
         TraceNote n = traceNotes.get(traceId);
         if (n != null && n.expiresAt <= now) {
             n = null;
@@ -290,100 +298,96 @@ final class MemoryReplayIndex implements ReplayIndex {
                 }
             }
         }
+        List<PendingEvent> pendingEvents = new ArrayList<>();
+        for (int i = 0; t >= 0 && i < traces.pendingCount(t); i++) {
+            pendingEvents.add(traces.pending(t, i));
+        }
         return CompletableFuture.completedFuture(new TraceNotes(
-                Optional.ofNullable(t == null ? null : t.replayId),
-                Optional.ofNullable(n == null ? null : n.learned), events,
-                t == null || t.pending == null ? List.of() : List.copyOf(t.pending.values())));
+                Optional.ofNullable(t >= 0 && traces.hasReplay(t) ? traces.replayId(t) : null),
+                Optional.ofNullable(n == null ? null : n.learned), events, List.copyOf(pendingEvents)));
     }
 
     @Override
     public synchronized CompletionStage<List<PendingEvent>> recordAndDrain(String traceId, String replayId) {
         long now = clockMillis.getAsLong();
-        Trace t = live(traceId, now);
-        if (t == null) {
-            t = new Trace();
-            traces.put(traceId, t);
-            bytes += t.weight();
+        int t = live(traceId, now);
+        if (t < 0) {
+            t = addTrace(traceId);
         }
-        if (t.replayId == null) {
-            t.replayId = replayId;
+        if (!traces.hasReplay(t)) {
+            traces.setReplay(t, replayId);
         }
-        t.mappingExpiresAt = now + settings.mappingTtlSecs() * 1000;
-        if (!t.replayId.equals(replayId) || t.pending == null && t.claimed == null) {
+        traces.mappingExpiresAt(t, now + settings.mappingTtlSecs() * 1000);
+        if (!traces.replayIs(t, replayId) || traces.pendingCount(t) == 0 && drained(t) == null) {
             evict();
             return CompletableFuture.completedFuture(List.of());
         }
-        long before = t.weight();
-        if (t.claimed == null) {
-            t.claimed = new LinkedHashMap<>();
-            t.leases = new LinkedHashMap<>();
+        long before = weight(t);
+        Drained d = drained(t);
+        if (d == null) {
+            traces.extra(t, d = new Drained());
         }
-        List<PendingEvent> drained = new ArrayList<>();
+        List<PendingEvent> out = new ArrayList<>();
         long leaseUntil = now + settings.claimLeaseMs();
-        for (Map.Entry<String, Long> lease : t.leases.entrySet()) {
+        for (Map.Entry<String, Long> lease : d.leases.entrySet()) {
             if (lease.getValue() <= now) {
                 lease.setValue(leaseUntil);
-                drained.add(t.claimed.get(lease.getKey()));
+                out.add(d.claimed.get(lease.getKey()));
             }
         }
-        if (t.pending != null) {
-            for (Iterator<PendingEvent> it = t.pending.values().iterator(); it.hasNext(); ) {
-                PendingEvent e = it.next();
+        if (traces.pendingCount(t) > 0) {
+            Drained claims = d;
+            traces.retainPending(t, e -> {
                 if (e.heldAt(now)) {
-                    continue;
+                    return true;
                 }
-                it.remove();
-                if (t.claimed.put(e.eventId(), e) == null) {
-                    drained.add(e);
+                if (claims.claimed.put(e.eventId(), e) == null) {
+                    out.add(e);
                 }
-                t.leases.put(e.eventId(), leaseUntil);
-            }
-            if (t.pending.isEmpty()) {
-                t.pending = null;
-            }
-            t.claimedExpiresAt = now + settings.pendingTtlSecs() * 1000;
+                claims.leases.put(e.eventId(), leaseUntil);
+                return false;
+            });
+            d.expiresAt = now + settings.pendingTtlSecs() * 1000;
         }
-        bytes += t.weight() - before;
+        bytes += weight(t) - before;
         evict();
-        return CompletableFuture.completedFuture(drained);
+        return CompletableFuture.completedFuture(out);
     }
 
     @Override
     public synchronized CompletionStage<Optional<String>> endHold(String traceId, String eventId) {
-        Trace t = live(traceId, clockMillis.getAsLong());
-        if (t == null || t.replayId == null || t.pending == null || !t.pending.containsKey(eventId)) {
+        int t = live(traceId, clockMillis.getAsLong());
+        if (t < 0 || !traces.hasReplay(t) || traces.pendingIndex(t, eventId) < 0) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        long before = t.weight();
-        t.pending.remove(eventId);
-        if (t.pending.isEmpty()) {
-            t.pending = null;
-        }
-        bytes += t.weight() - before;
-        return CompletableFuture.completedFuture(Optional.of(t.replayId));
+        long before = weight(t);
+        traces.retainPending(t, e -> !e.eventId().equals(eventId));
+        bytes += weight(t) - before;
+        return CompletableFuture.completedFuture(Optional.of(traces.replayId(t)));
     }
 
     @Override
     public synchronized CompletionStage<Void> releaseDrained(String traceId, List<String> eventIds) {
-        Trace t = traces.get(traceId);
-        if (t != null && t.leases != null) {
-            eventIds.forEach(id -> t.leases.computeIfPresent(id, (k, v) -> 0L));
+        int t = traces.get(traceId);
+        Drained d = t < 0 ? null : drained(t);
+        if (d != null) {
+            eventIds.forEach(id -> d.leases.computeIfPresent(id, (k, v) -> 0L));
         }
         return CompletableFuture.completedFuture(null);
     }
 
     @Override
     public synchronized CompletionStage<Void> acknowledgeDrained(String traceId, List<String> eventIds) {
-        Trace t = traces.get(traceId);
-        if (t != null && t.claimed != null) {
-            long before = t.weight();
-            eventIds.forEach(t.claimed::remove);
-            eventIds.forEach(t.leases::remove);
-            if (t.claimed.isEmpty()) {
-                t.claimed = null;
-                t.leases = null;
+        int t = traces.get(traceId);
+        Drained d = t < 0 ? null : drained(t);
+        if (d != null) {
+            long before = weight(t);
+            eventIds.forEach(d.claimed::remove);
+            eventIds.forEach(d.leases::remove);
+            if (d.claimed.isEmpty()) {
+                traces.extra(t, null);
             }
-            bytes += t.weight() - before;
+            bytes += weight(t) - before;
         }
         return CompletableFuture.completedFuture(null);
     }
@@ -438,38 +442,37 @@ final class MemoryReplayIndex implements ReplayIndex {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** The trace with its expired parts removed, or null. */
-    private Trace live(String traceId, long now) {
-        Trace t = traces.get(traceId);
-        if (t == null) {
-            return null;
+    /** The trace (now the most recently used) with its expired parts removed, or -1. */
+    private int live(String traceId, long now) {
+        int t = traces.get(traceId);
+        if (t < 0) {
+            return t;
         }
-        long before = t.weight();
-        if (t.replayId != null && t.mappingExpiresAt <= now) {
-            t.replayId = null;
+        long before = weight(t);
+        if (traces.hasReplay(t) && traces.mappingExpiresAt(t) <= now) {
+            traces.clearReplay(t);
         }
-        if (t.pending != null && t.pendingExpiresAt <= now) {
-            t.pending = null;
+        if (traces.pendingCount(t) > 0 && traces.pendingExpiresAt(t) <= now) {
+            traces.clearPending(t);
         }
-        if (t.claimed != null && t.claimedExpiresAt <= now) {
-            t.claimed = null;
-            t.leases = null;
+        Drained d = drained(t);
+        if (d != null && d.expiresAt <= now) {
+            traces.extra(t, null);
         }
-        bytes += t.weight() - before;
-        if (t.replayId == null && t.pending == null && t.claimed == null) {
-            traces.remove(traceId);
-            bytes -= t.weight();
-            return null;
+        bytes += weight(t) - before;
+        if (!traces.hasReplay(t) && traces.pendingCount(t) == 0 && drained(t) == null) {
+            bytes -= weight(t);
+            traces.remove(t);
+            return -1;
         }
         return t;
     }
 
     private void evict() {
-        Iterator<Map.Entry<String, Trace>> it = traces.entrySet().iterator();
-        while ((traces.size() > maxTraces || bytes > maxBytes) && it.hasNext()) {
-            Trace t = it.next().getValue();
-            bytes -= t.weight();
-            it.remove();
+        while ((traces.size() > maxTraces || bytes > maxBytes) && traces.size() > 0) {
+            int t = traces.eldest();
+            bytes -= weight(t);
+            traces.remove(t);
         }
         Iterator<Map.Entry<String, Held>> late = held.entrySet().iterator();
         while (bytes > maxBytes && late.hasNext()) {
