@@ -89,6 +89,8 @@ final class MemoryReplayIndex implements ReplayIndex {
         this.maxBytes = maxBytes;
         this.clockMillis = clockMillis;
         this.traces = new TraceTable(maxTraces);
+        this.notes = new NoteStore(settings.maxNotes(), maxTraces, IndexSettings.notesPerTrace(settings),
+                Math.max(1024, maxBytes / 4));
     }
 
     @Override
@@ -130,50 +132,18 @@ final class MemoryReplayIndex implements ReplayIndex {
     }
 
     /**
-     * Why-notes of events, in the order of each event's first note (a later note replaces it in place), and by trace (how its replay was learned,
-     * and its events' ids: the same strings as the keys here). Both expire and share one budget beside the index's:
-     * at most {@code max_notes} event notes and a quarter of {@code max_bytes} (approximate) for all of them; the
+     * Why-notes of events and of traces ({@link NoteStore}: no object per note): a quarter of {@code max_bytes} of
+     * their JSON, at most {@code max_notes} event notes and {@code max_traces} trace notes; they expire, and the
      * oldest go first.
      */
-    private final LinkedHashMap<String, Note> notes = new LinkedHashMap<>();
-    private final LinkedHashMap<String, TraceNote> traceNotes = new LinkedHashMap<>();
-    private long noteBytes;
-    /** Stamps each note kind's entries in the order they took their place, for eviction across both. */
-    private long noteOrder;
-
-    /** A note: its JSON, or the host's note object that makes it (kept as it is, the JSON made when read). */
-    private record Note(Object note, long expiresAt, long order) {
-        /** A note object's fields are the event's ids, shared strings and numbers: about what its JSON would take. */
-        static final int OBJECT_WEIGHT = 256;
-
-        long weight() {
-            return 96 + (note instanceof String s ? s.length() : OBJECT_WEIGHT);
-        }
-
-        @SuppressWarnings("unchecked")
-        String json() {
-            return note instanceof String s ? s : ((java.util.function.Supplier<String>) note).get();
-        }
-    }
-
-    /** A trace's notes: how its replay was learned, and its events (few: a small list beats a set). */
-    private static final class TraceNote {
-        String learned;
-        final java.util.ArrayList<String> events = new java.util.ArrayList<>(4);
-        long expiresAt;
-        long order;
-
-        long weight() {
-            return 160 + (learned == null ? 0 : learned.length()) + 48L * events.size();
-        }
-    }
+    private final NoteStore notes;
 
     @Override
     public CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
         return keepNote(eventId, traceId, note);
     }
 
-    /** Keeps the host's note object itself: its JSON is made only if the note is read (most never are). */
+    /** Takes the host's note object; its JSON is what the note store keeps. */
     @Override
     public CompletionStage<Void> noteEventLazily(String eventId, String traceId,
                                                 java.util.function.Supplier<String> note) {
@@ -181,130 +151,45 @@ final class MemoryReplayIndex implements ReplayIndex {
     }
 
     private synchronized CompletionStage<Void> keepNote(String eventId, String traceId, Object note) {
-        long expiresAt = clockMillis.getAsLong() + settings.noteTtlSecs() * 1000;
-        if (settings.maxNotes() <= 0) {
-            return CompletableFuture.completedFuture(null);
+        if (settings.maxNotes() > 0) {
+            long now = clockMillis.getAsLong();
+            @SuppressWarnings("unchecked")
+            String json = note instanceof String s ? s : ((java.util.function.Supplier<String>) note).get();
+            notes.noteEvent(eventId, traceId, json, now + settings.noteTtlSecs() * 1000, now);
         }
-        // a note that replaces one keeps its place in the eviction order (one map operation, not two)
-        Note n = new Note(note, expiresAt, ++noteOrder);
-        Note before = notes.put(eventId, n);
-        if (before != null) {
-            noteBytes -= before.weight();
-            notes.put(eventId, n = new Note(note, expiresAt, before.order()));
-        }
-        noteBytes += n.weight();
-        if (traceId != null) {
-            TraceNote t = traceNote(traceId, expiresAt);
-            if (!t.events.contains(eventId) && t.events.size() < IndexSettings.notesPerTrace(settings)) {
-                t.events.add(eventId);
-                noteBytes += 48;
-            }
-        }
-        evictNotes();
         return CompletableFuture.completedFuture(null);
     }
 
     @Override
     public synchronized CompletionStage<Void> noteReplayLearned(String traceId, String note) {
-        TraceNote t = traceNote(traceId, clockMillis.getAsLong() + settings.noteTtlSecs() * 1000);
-        if (t.learned == null) {
-            t.learned = note;
-            noteBytes += note.length();
-        }
-        evictNotes();
+        long now = clockMillis.getAsLong();
+        notes.noteLearned(traceId, note, now + settings.noteTtlSecs() * 1000, now);
         return CompletableFuture.completedFuture(null);
     }
 
-    private TraceNote traceNote(String traceId, long expiresAt) {
-        TraceNote t = traceNotes.get(traceId);
-        if (t != null && t.expiresAt <= clockMillis.getAsLong()) {
-            // expired: starts anew at the end of the eviction order
-            traceNotes.remove(traceId);
-            noteBytes -= t.weight();
-            t = null;
-        }
-        if (t == null) {
-            t = new TraceNote();
-            t.order = ++noteOrder;
-            noteBytes += t.weight();
-            traceNotes.put(traceId, t);
-        }
-        t.expiresAt = expiresAt;
-        return t;
-    }
-
-    /**
-     * Over a bound, the oldest note goes, of either kind (the one that took its place first). Event notes going first, as before, left about one of them at full load: a backend error's trace
-     * note alone, kept up to {@code max_traces}, filled the budget.
-     */
-    private void evictNotes() {
-        long budget = Math.max(1024, maxBytes / 4);
-        if (notes.size() <= settings.maxNotes() && traceNotes.size() <= maxTraces && noteBytes <= budget) {
-            return;
-        }
-        Iterator<Note> oldNotes = notes.values().iterator();
-        Iterator<TraceNote> oldTraces = traceNotes.values().iterator();
-        Note note = oldNotes.hasNext() ? oldNotes.next() : null;
-        TraceNote trace = oldTraces.hasNext() ? oldTraces.next() : null;
-        while (note != null || trace != null) {
-            boolean tooManyNotes = notes.size() > settings.maxNotes();
-            boolean tooManyTraces = traceNotes.size() > maxTraces;
-            boolean overBudget = noteBytes > budget && notes.size() + traceNotes.size() > 1;
-            if (!tooManyNotes && !tooManyTraces && !overBudget) {
-                return;
-            }
-            boolean noteGoes = note != null && (tooManyNotes || !tooManyTraces
-                    && (trace == null || note.order() < trace.order));
-            if (noteGoes) {
-                noteBytes -= note.weight();
-                oldNotes.remove();
-                note = oldNotes.hasNext() ? oldNotes.next() : null;
-            } else if (trace != null) {
-                noteBytes -= trace.weight();
-                oldTraces.remove();
-                trace = oldTraces.hasNext() ? oldTraces.next() : null;
-            } else {
-                return;
-            }
-        }
-    }
-
-    /** Approximate bytes the why-notes hold (for tests). */
+    /** Bytes of the why-notes' JSON kept (for tests). */
     synchronized long noteBytes() {
-        return noteBytes;
+        return notes.bytes();
     }
 
     @Override
     public synchronized CompletionStage<Optional<String>> eventNote(String eventId) {
-        Note n = notes.get(eventId);
-        return CompletableFuture.completedFuture(n == null || n.expiresAt() <= clockMillis.getAsLong()
-                ? Optional.empty() : Optional.of(n.json()));
+        return CompletableFuture.completedFuture(Optional.ofNullable(notes.eventNote(eventId,
+                clockMillis.getAsLong())));
     }
 
     @Override
     public synchronized CompletionStage<TraceNotes> traceNotes(String traceId) {
         long now = clockMillis.getAsLong();
         int t = live(traceId, now);
-        TraceNote n = traceNotes.get(traceId);
-        if (n != null && n.expiresAt <= now) {
-            n = null;
-        }
-        Map<String, String> events = new java.util.TreeMap<>();
-        if (n != null) {
-            for (String eventId : n.events) {
-                Note note = notes.get(eventId);
-                if (note != null && note.expiresAt() > now) {
-                    events.put(eventId, note.json());
-                }
-            }
-        }
+        Map<String, String> events = notes.traceEvents(traceId, now);
         List<PendingEvent> pendingEvents = new ArrayList<>();
         for (int i = 0; t >= 0 && i < traces.pendingCount(t); i++) {
             pendingEvents.add(traces.pending(t, i));
         }
         return CompletableFuture.completedFuture(new TraceNotes(
                 Optional.ofNullable(t >= 0 && traces.hasReplay(t) ? traces.replayId(t) : null),
-                Optional.ofNullable(n == null ? null : n.learned), events, List.copyOf(pendingEvents)));
+                Optional.ofNullable(notes.learned(traceId, now)), events, List.copyOf(pendingEvents)));
     }
 
     @Override

@@ -188,20 +188,29 @@ class MemoryReplayIndexTest {
 
     @Test
     void overTheNotesBudgetTheOldestGoWhicheverKindTheyAre() {
-        // an event note per trace (a backend error each): the trace notes alone outgrow the budget in time, and the
-        // event notes must not be the ones that all go (they did: about one event note was left at full load)
+        // an event note per trace (a backend error each) and a learned note for every other trace: over the budget
+        // (a quarter of max_bytes, 100,000 bytes here) the oldest notes go and the newest stay, of both kinds (before,
+        // event notes went first, and at full load about one of them was left)
         MemoryReplayIndex i = new MemoryReplayIndex(new IndexSettings("t", 60, 30, 3, 5, 1000, 100, 1_000_000),
                 1_000_000, 400_000, now::get);
+        String padding = "x".repeat(150);
         for (int n = 0; n < 2_000; n++) {
             now.addAndGet(1);
-            get(i.noteEvent(String.format("%032x", n), String.format("t%05d", n), "{\"n\":" + n + "}"));
+            get(i.noteEvent(String.format("%032x", n), String.format("t%05d", n), "{\"n\":" + n + ",\"p\":\""
+                    + padding + "\"}"));
+            if (n % 2 == 0) {
+                get(i.noteReplayLearned(String.format("t%05d", n), "{\"learned\":" + n + "}"));
+            }
         }
         assertThat(i.noteBytes()).isLessThanOrEqualTo(100_000);
         for (int n = 1_900; n < 2_000; n++) {
             assertThat(get(i.eventNote(String.format("%032x", n)))).as("event note %d", n).isPresent();
-            assertThat(get(i.traceNotes(String.format("t%05d", n))).events()).as("trace %d", n).hasSize(1);
+            ReplayIndex.TraceNotes trace = get(i.traceNotes(String.format("t%05d", n)));
+            assertThat(trace.events()).as("trace %d", n).containsOnlyKeys(String.format("%032x", n));
+            assertThat(trace.learned().isPresent()).as("learned %d", n).isEqualTo(n % 2 == 0);
         }
         assertThat(get(i.eventNote(String.format("%032x", 0)))).as("the oldest went").isEmpty();
         assertThat(get(i.traceNotes(String.format("t%05d", 0))).events()).isEmpty();
+        assertThat(get(i.traceNotes(String.format("t%05d", 0))).learned()).isEmpty();
     }
 }
