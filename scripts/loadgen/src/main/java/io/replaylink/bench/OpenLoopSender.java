@@ -28,8 +28,8 @@ import java.util.concurrent.locks.LockSupport;
  * one request in flight per connection; a request due when every connection is busy waits in a backlog, and its
  * latency still counts from its scheduled time (no coordinated omission). Nothing is allocated per request beyond its
  * small request head, so the sender's own pauses stay far below what it measures: its lateness (scheduled time to
- * wake-up) is reported as send lag. The Vert.x generator ({@link LoadGenerator}) it replaces in the overhead bench was itself the tail there (send
- * lag 14 to 24 ms at p99, and half a second in a cold window). Only loopback.
+ * wake-up) is reported as send lag. The Vert.x generator ({@link LoadGenerator}) it replaces in the overhead bench
+ * was itself the tail there (send lag 14 to 24 ms at p99, and half a second in a cold window). Only loopback.
  */
 final class OpenLoopSender {
     private static final long MAX_MICROS = 60_000_000L;
