@@ -11,7 +11,6 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.netty.channel.EventLoop;
@@ -102,8 +101,8 @@ final class RedisConnection implements AutoCloseable {
         }
         // lettuce's cluster connectAsync needs the partitions loaded first ("Partitions not initialized")
         CompletionStage<? extends StatefulConnection<String, String>> stage = cluster != null
-                ? cluster.refreshPartitionsAsync().thenCompose(v -> cluster.connectAsync(StringCodec.UTF8))
-                : standalone.connectAsync(StringCodec.UTF8, redis.uris().get(0));
+                ? cluster.refreshPartitionsAsync().thenCompose(v -> cluster.connectAsync(ExactUtf8Codec.INSTANCE))
+                : standalone.connectAsync(ExactUtf8Codec.INSTANCE, redis.uris().get(0));
         stage.whenComplete((conn, error) -> {
             if (error != null) {
                 long delay = Math.min(5000, 100L << Math.min(6, attempt));
