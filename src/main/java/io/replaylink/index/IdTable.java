@@ -13,35 +13,37 @@ import java.util.Arrays;
  */
 abstract class IdTable {
     static final int NONE = -1;
+    private static final long ODD = 1L << 31;
 
     private final int maxEntries;
-    private long[] keyHi;
-    private long[] keyLo;
+    // an entry's key: two longs side by side (one cache line), its string in a side column when it is not hex
+    private long[] keys;
     private String[] oddKey;
-    private int[] older;
-    private int[] newer;
+    // the order: an entry's older and newer neighbours side by side
+    private int[] links;
     private int eldest = NONE;
     private int newest = NONE;
     private int size;
     private int used;
     private int free = NONE;
-    // open addressing (linear probing) over entries: a slot holds entry + 1, 0 when empty
-    private int[] slots;
+    private int capacity;
+    // open addressing (linear probing): a slot holds the key's hash (bit 31: not hex) above entry + 1, 0 when empty;
+    // a probe compares hashes in the slots and reads an entry's key only when they match, and a removal finds each
+    // shifted entry's home from its slot
+    private long[] slots;
 
     IdTable(int maxEntries) {
         this.maxEntries = maxEntries;
-        int capacity = Math.min(maxEntries, 1024);
-        keyHi = new long[capacity];
-        keyLo = new long[capacity];
+        capacity = Math.min(maxEntries, 1024);
+        keys = new long[2 * capacity];
         oddKey = new String[capacity];
-        older = new int[capacity];
-        newer = new int[capacity];
-        slots = new int[tableSize(capacity)];
+        links = new int[2 * capacity];
+        slots = new long[tableSize(capacity)];
     }
 
     /** The entries' columns' length (a subclass's columns have it too). */
     final int capacity() {
-        return keyHi.length;
+        return capacity;
     }
 
     /** Grows the subclass's columns to {@code capacity} entries. */
@@ -65,7 +67,7 @@ abstract class IdTable {
 
     /** The entry after {@code e} in the order (towards the newest), or -1. */
     final int newer(int e) {
-        return newer[e];
+        return links[2 * e + 1];
     }
 
     // ids: 32 lower-case hex digits as two longs, or the string itself
@@ -111,12 +113,21 @@ abstract class IdTable {
 
     /** The id of entry {@code e}. */
     final String id(int e) {
-        return oddKey[e] != null ? oddKey[e] : hexId(keyHi[e], keyLo[e]);
+        return oddKey[e] != null ? oddKey[e] : hexId(keys[2 * e], keys[2 * e + 1]);
     }
 
-    private static int hash(long hi, long lo) {
+    /** A key's hash in a slot's upper half: bit 31 says the key is not hex. */
+    private static long hash(long hi, long lo, boolean odd) {
         long h = (hi ^ Long.rotateLeft(lo, 29)) * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ h >>> 32);
+        return ((h ^ h >>> 32) & (ODD - 1)) | (odd ? ODD : 0);
+    }
+
+    private static int entry(long slot) {
+        return (int) slot - 1;
+    }
+
+    private static int home(long slot, int mask) {
+        return (int) (slot >>> 32) & mask;
     }
 
     // lookups
@@ -132,16 +143,18 @@ abstract class IdTable {
 
     /** The entry of {@code id}, or -1, where it is in the order. */
     final int find(String id) {
-        boolean hexKey = isHexId(id);
-        long hi = hexKey ? half(id, 0) : id.hashCode();
-        long lo = hexKey ? half(id, 16) : id.length();
+        boolean odd = !isHexId(id);
+        long hi = odd ? id.hashCode() : half(id, 0);
+        long lo = odd ? id.length() : half(id, 16);
+        long h = hash(hi, lo, odd);
         int mask = slots.length - 1;
-        for (int s = hash(hi, lo) & mask; ; s = (s + 1) & mask) {
-            int e = slots[s] - 1;
-            if (e < 0) {
+        for (int s = (int) h & mask; ; s = (s + 1) & mask) {
+            long slot = slots[s];
+            if (slot == 0) {
                 return NONE;
             }
-            if (keyHi[e] == hi && keyLo[e] == lo && (hexKey ? oddKey[e] == null : id.equals(oddKey[e]))) {
+            int e = entry(slot);
+            if (slot >>> 32 == h && keys[2 * e] == hi && keys[2 * e + 1] == lo && (!odd || id.equals(oddKey[e]))) {
                 return e;
             }
         }
@@ -155,35 +168,30 @@ abstract class IdTable {
         int e;
         if (free != NONE) {
             e = free;
-            free = newer[e];
+            free = links[2 * e + 1];
         } else {
-            if (used == keyHi.length) {
-                int capacity = (int) Math.min(maxEntries, 2L * keyHi.length);
-                keyHi = Arrays.copyOf(keyHi, capacity);
-                keyLo = Arrays.copyOf(keyLo, capacity);
+            if (used == capacity) {
+                capacity = (int) Math.min(maxEntries, 2L * capacity);
+                keys = Arrays.copyOf(keys, 2 * capacity);
                 oddKey = Arrays.copyOf(oddKey, capacity);
-                older = Arrays.copyOf(older, capacity);
-                newer = Arrays.copyOf(newer, capacity);
+                links = Arrays.copyOf(links, 2 * capacity);
                 grow(capacity);
                 rehash(tableSize(capacity));
             }
             e = used++;
         }
-        boolean hexKey = isHexId(id);
-        keyHi[e] = hexKey ? half(id, 0) : id.hashCode();
-        keyLo[e] = hexKey ? half(id, 16) : id.length();
-        oddKey[e] = hexKey ? null : id;
-        int mask = slots.length - 1;
-        int s = hash(keyHi[e], keyLo[e]) & mask;
-        while (slots[s] != 0) {
-            s = (s + 1) & mask;
-        }
-        slots[s] = e + 1;
+        boolean odd = !isHexId(id);
+        long hi = odd ? id.hashCode() : half(id, 0);
+        long lo = odd ? id.length() : half(id, 16);
+        keys[2 * e] = hi;
+        keys[2 * e + 1] = lo;
+        oddKey[e] = odd ? id : null;
+        place(hash(hi, lo, odd) << 32 | (e + 1));
         size++;
-        older[e] = newest;
-        newer[e] = NONE;
+        links[2 * e] = newest;
+        links[2 * e + 1] = NONE;
         if (newest != NONE) {
-            newer[newest] = e;
+            links[2 * newest + 1] = e;
         } else {
             eldest = e;
         }
@@ -191,28 +199,35 @@ abstract class IdTable {
         return e;
     }
 
+    private void place(long slot) {
+        int mask = slots.length - 1;
+        int s = home(slot, mask);
+        while (slots[s] != 0) {
+            s = (s + 1) & mask;
+        }
+        slots[s] = slot;
+    }
+
     private void rehash(int tableSize) {
-        slots = new int[tableSize];
-        int mask = tableSize - 1;
-        for (int e = eldest; e != NONE; e = newer[e]) {
-            int s = hash(keyHi[e], keyLo[e]) & mask;
-            while (slots[s] != 0) {
-                s = (s + 1) & mask;
+        long[] old = slots;
+        slots = new long[tableSize];
+        for (long slot : old) {
+            if (slot != 0) {
+                place(slot);
             }
-            slots[s] = e + 1;
         }
     }
 
     /** Removes the entry: its slot (the probe sequences after it closed up), its place in the order, its columns. */
     final void remove(int e) {
         int mask = slots.length - 1;
-        int s = hash(keyHi[e], keyLo[e]) & mask;
-        while (slots[s] != e + 1) {
+        int s = (int) hash(keys[2 * e], keys[2 * e + 1], oddKey[e] != null) & mask;
+        while (entry(slots[s]) != e) {
             s = (s + 1) & mask;
         }
         // backward shift: an entry further along that may sit in the hole moves into it
         for (int next = (s + 1) & mask; slots[next] != 0; next = (next + 1) & mask) {
-            int home = hash(keyHi[slots[next] - 1], keyLo[slots[next] - 1]) & mask;
+            int home = home(slots[next], mask);
             if (((next - home) & mask) >= ((next - s) & mask)) {
                 slots[s] = slots[next];
                 s = next;
@@ -222,21 +237,23 @@ abstract class IdTable {
         unlink(e);
         oddKey[e] = null;
         clear(e);
-        newer[e] = free;
+        links[2 * e + 1] = free;
         free = e;
         size--;
     }
 
     private void unlink(int e) {
-        if (older[e] != NONE) {
-            newer[older[e]] = newer[e];
+        int older = links[2 * e];
+        int newer = links[2 * e + 1];
+        if (older != NONE) {
+            links[2 * older + 1] = newer;
         } else {
-            eldest = newer[e];
+            eldest = newer;
         }
-        if (newer[e] != NONE) {
-            older[newer[e]] = older[e];
+        if (newer != NONE) {
+            links[2 * newer] = older;
         } else {
-            newest = older[e];
+            newest = older;
         }
     }
 
@@ -246,9 +263,9 @@ abstract class IdTable {
             return;
         }
         unlink(e);
-        older[e] = newest;
-        newer[e] = NONE;
-        newer[newest] = e;
+        links[2 * e] = newest;
+        links[2 * e + 1] = NONE;
+        links[2 * newest + 1] = e;
         newest = e;
     }
 }

@@ -26,6 +26,18 @@ final class NoteStore {
     private long cursor;
     private final EventNotes events;
     private final TraceNotes traces;
+    // the columns' places: an event note's and a trace note's numbers (n, two per entry) and ints (i, four)
+    private static final int AT = 0;
+    private static final int EXPIRES = 1;
+    private static final int LENGTH = 0;
+    private static final int TRACE = 1;
+    private static final int PREVIOUS = 2;
+    private static final int NEXT = 3;
+    private static final int LEARNED_AT = 0;
+    private static final int LEARNED_LENGTH = 0;
+    private static final int FIRST = 1;
+    private static final int LAST = 2;
+    private static final int COUNT = 3;
 
     NoteStore(int maxNotes, int maxTraces, int notesPerTrace, long capacityBytes) {
         this.maxNotes = maxNotes;
@@ -36,14 +48,13 @@ final class NoteStore {
         this.traces = new TraceNotes(Math.max(1, maxTraces));
     }
 
-    /** Event notes: where each one's JSON is, until when it holds, and its place in its trace's chain. */
+    /**
+     * Event notes: side by side per entry, where its JSON is and until when it holds ({@code n}); its length, its
+     * trace note and its neighbours in that trace's chain ({@code i}).
+     */
     private static final class EventNotes extends IdTable {
-        long[] at;
-        int[] length;
-        long[] expiresAt;
-        int[] trace;
-        int[] previous;
-        int[] next;
+        long[] n;
+        int[] i;
 
         EventNotes(int maxEntries) {
             super(maxEntries);
@@ -51,30 +62,25 @@ final class NoteStore {
         }
 
         @Override
-        void grow(int n) {
-            at = at == null ? new long[n] : Arrays.copyOf(at, n);
-            length = length == null ? new int[n] : Arrays.copyOf(length, n);
-            expiresAt = expiresAt == null ? new long[n] : Arrays.copyOf(expiresAt, n);
-            trace = trace == null ? new int[n] : Arrays.copyOf(trace, n);
-            previous = previous == null ? new int[n] : Arrays.copyOf(previous, n);
-            next = next == null ? new int[n] : Arrays.copyOf(next, n);
+        void grow(int capacity) {
+            n = n == null ? new long[2 * capacity] : Arrays.copyOf(n, 2 * capacity);
+            i = i == null ? new int[4 * capacity] : Arrays.copyOf(i, 4 * capacity);
         }
 
         @Override
         void clear(int e) {
-            length[e] = 0;
-            trace[e] = NONE;
+            i[4 * e + LENGTH] = 0;
+            i[4 * e + TRACE] = NONE;
         }
     }
 
-    /** Trace notes: where the learned note is (length 0: none), until when, the chain of its events' notes. */
+    /**
+     * Trace notes: side by side per entry, where the learned note is and until when the trace note holds ({@code n});
+     * the learned note's length (0: none), the first and last event notes of its chain and their count ({@code i}).
+     */
     private static final class TraceNotes extends IdTable {
-        long[] learnedAt;
-        int[] learnedLength;
-        long[] expiresAt;
-        int[] first;
-        int[] last;
-        int[] count;
+        long[] n;
+        int[] i;
 
         TraceNotes(int maxEntries) {
             super(maxEntries);
@@ -82,21 +88,17 @@ final class NoteStore {
         }
 
         @Override
-        void grow(int n) {
-            learnedAt = learnedAt == null ? new long[n] : Arrays.copyOf(learnedAt, n);
-            learnedLength = learnedLength == null ? new int[n] : Arrays.copyOf(learnedLength, n);
-            expiresAt = expiresAt == null ? new long[n] : Arrays.copyOf(expiresAt, n);
-            first = first == null ? new int[n] : Arrays.copyOf(first, n);
-            last = last == null ? new int[n] : Arrays.copyOf(last, n);
-            count = count == null ? new int[n] : Arrays.copyOf(count, n);
+        void grow(int capacity) {
+            n = n == null ? new long[2 * capacity] : Arrays.copyOf(n, 2 * capacity);
+            i = i == null ? new int[4 * capacity] : Arrays.copyOf(i, 4 * capacity);
         }
 
         @Override
         void clear(int t) {
-            learnedLength[t] = 0;
-            count[t] = 0;
-            first[t] = NONE;
-            last[t] = NONE;
+            i[4 * t + LEARNED_LENGTH] = 0;
+            i[4 * t + FIRST] = NONE;
+            i[4 * t + LAST] = NONE;
+            i[4 * t + COUNT] = 0;
         }
     }
 
@@ -156,18 +158,18 @@ final class NoteStore {
                 removeEvent(events.eldest());
             }
             e = events.add(eventId);
-            events.trace[e] = IdTable.NONE;
+            events.i[4 * e + TRACE] = IdTable.NONE;
         } else {
             events.touch(e);
         }
-        events.at[e] = position;
-        events.length[e] = bytes.length;
-        events.expiresAt[e] = expiresAt;
+        events.n[2 * e + AT] = position;
+        events.i[4 * e + LENGTH] = bytes.length;
+        events.n[2 * e + EXPIRES] = expiresAt;
         if (traceId != null) {
             int t = trace(traceId, expiresAt, now);
-            if (events.trace[e] != t) {
+            if (events.i[4 * e + TRACE] != t) {
                 unchain(e);
-                if (traces.count[t] < notesPerTrace) {
+                if (traces.i[4 * t + COUNT] < notesPerTrace) {
                     chain(e, t);
                 }
             }
@@ -177,7 +179,7 @@ final class NoteStore {
 
     /** Event notes whose bytes the ring wrote over go (the eldest first: the ring and the table share the order). */
     private void dropOverwritten() {
-        for (int e = events.eldest(); e >= 0 && !intact(events.at[e]); e = events.eldest()) {
+        for (int e = events.eldest(); e >= 0 && !intact(events.n[2 * e + AT]); e = events.eldest()) {
             removeEvent(e);
         }
     }
@@ -188,42 +190,42 @@ final class NoteStore {
     }
 
     private void chain(int e, int t) {
-        events.trace[e] = t;
-        events.previous[e] = traces.last[t];
-        events.next[e] = IdTable.NONE;
-        if (traces.last[t] >= 0) {
-            events.next[traces.last[t]] = e;
+        events.i[4 * e + TRACE] = t;
+        events.i[4 * e + PREVIOUS] = traces.i[4 * t + LAST];
+        events.i[4 * e + NEXT] = IdTable.NONE;
+        if (traces.i[4 * t + LAST] >= 0) {
+            events.i[4 * (traces.i[4 * t + 2]) + NEXT] = e;
         } else {
-            traces.first[t] = e;
+            traces.i[4 * t + FIRST] = e;
         }
-        traces.last[t] = e;
-        traces.count[t]++;
+        traces.i[4 * t + LAST] = e;
+        traces.i[4 * t + COUNT]++;
     }
 
     private void unchain(int e) {
-        int t = events.trace[e];
+        int t = events.i[4 * e + TRACE];
         if (t < 0) {
             return;
         }
-        if (events.previous[e] >= 0) {
-            events.next[events.previous[e]] = events.next[e];
+        if (events.i[4 * e + PREVIOUS] >= 0) {
+            events.i[4 * (events.i[4 * e + 2]) + NEXT] = events.i[4 * e + NEXT];
         } else {
-            traces.first[t] = events.next[e];
+            traces.i[4 * t + FIRST] = events.i[4 * e + NEXT];
         }
-        if (events.next[e] >= 0) {
-            events.previous[events.next[e]] = events.previous[e];
+        if (events.i[4 * e + NEXT] >= 0) {
+            events.i[4 * (events.i[4 * e + 3]) + PREVIOUS] = events.i[4 * e + PREVIOUS];
         } else {
-            traces.last[t] = events.previous[e];
+            traces.i[4 * t + LAST] = events.i[4 * e + PREVIOUS];
         }
-        traces.count[t]--;
-        events.trace[e] = IdTable.NONE;
+        traces.i[4 * t + COUNT]--;
+        events.i[4 * e + TRACE] = IdTable.NONE;
     }
 
     /** The event's note, or null. */
     String eventNote(String eventId, long now) {
         int e = events.find(eventId);
-        return e < 0 || events.expiresAt[e] <= now || !intact(events.at[e]) ? null
-                : read(events.at[e], events.length[e]);
+        return e < 0 || events.n[2 * e + EXPIRES] <= now || !intact(events.n[2 * e + AT]) ? null
+                : read(events.n[2 * e + AT], events.i[4 * e + LENGTH]);
     }
 
     // trace notes
@@ -231,7 +233,7 @@ final class NoteStore {
     /** The trace's note, made (the newest) if it is missing or expired; it holds until {@code expiresAt}. */
     private int trace(String traceId, long expiresAt, long now) {
         int t = traces.find(traceId);
-        if (t >= 0 && traces.expiresAt[t] <= now) {
+        if (t >= 0 && traces.n[2 * t + EXPIRES] <= now) {
             removeTrace(t); // expired: starts anew, the newest
             t = -1;
         }
@@ -240,17 +242,17 @@ final class NoteStore {
                 removeTrace(traces.eldest());
             }
             t = traces.add(traceId);
-            traces.first[t] = IdTable.NONE;
-            traces.last[t] = IdTable.NONE;
+            traces.i[4 * t + FIRST] = IdTable.NONE;
+            traces.i[4 * t + LAST] = IdTable.NONE;
         }
-        traces.expiresAt[t] = expiresAt;
+        traces.n[2 * t + EXPIRES] = expiresAt;
         return t;
     }
 
     private void removeTrace(int t) {
-        for (int e = traces.first[t]; e >= 0; ) {
-            int next = events.next[e];
-            events.trace[e] = IdTable.NONE;
+        for (int e = traces.i[4 * t + FIRST]; e >= 0; ) {
+            int next = events.i[4 * e + NEXT];
+            events.i[4 * e + TRACE] = IdTable.NONE;
             e = next;
         }
         traces.remove(t);
@@ -259,33 +261,33 @@ final class NoteStore {
     /** Keeps how the trace's replay was learned: the first such note while it lasts. */
     void noteLearned(String traceId, String json, long expiresAt, long now) {
         int t = trace(traceId, expiresAt, now);
-        if (traces.learnedLength[t] > 0 && intact(traces.learnedAt[t])) {
+        if (traces.i[4 * t + LEARNED_LENGTH] > 0 && intact(traces.n[2 * t + LEARNED_AT])) {
             return;
         }
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         long position = append(bytes);
-        traces.learnedAt[t] = position;
-        traces.learnedLength[t] = position < 0 ? 0 : bytes.length;
+        traces.n[2 * t + LEARNED_AT] = position;
+        traces.i[4 * t + LEARNED_LENGTH] = position < 0 ? 0 : bytes.length;
         dropOverwritten();
     }
 
     /** How the trace's replay was learned, or null. */
     String learned(String traceId, long now) {
         int t = traces.find(traceId);
-        return t < 0 || traces.expiresAt[t] <= now || traces.learnedLength[t] == 0 || !intact(traces.learnedAt[t])
-                ? null : read(traces.learnedAt[t], traces.learnedLength[t]);
+        return t < 0 || traces.n[2 * t + EXPIRES] <= now || traces.i[4 * t + LEARNED_LENGTH] == 0 || !intact(traces.n[2 * t + LEARNED_AT])
+                ? null : read(traces.n[2 * t + LEARNED_AT], traces.i[4 * t + LEARNED_LENGTH]);
     }
 
     /** The notes of the trace's events still kept, by event id. */
     Map<String, String> traceEvents(String traceId, long now) {
         Map<String, String> out = new TreeMap<>();
         int t = traces.find(traceId);
-        if (t < 0 || traces.expiresAt[t] <= now) {
+        if (t < 0 || traces.n[2 * t + EXPIRES] <= now) {
             return out;
         }
-        for (int e = traces.first[t]; e >= 0; e = events.next[e]) {
-            if (events.expiresAt[e] > now && intact(events.at[e])) {
-                out.put(events.id(e), read(events.at[e], events.length[e]));
+        for (int e = traces.i[4 * t + FIRST]; e >= 0; e = events.i[4 * e + NEXT]) {
+            if (events.n[2 * e + EXPIRES] > now && intact(events.n[2 * e + AT])) {
+                out.put(events.id(e), read(events.n[2 * e + AT], events.i[4 * e + LENGTH]));
             }
         }
         return out;

@@ -11,14 +11,16 @@ import java.util.Arrays;
  * entry, the key string, a trace object, the replay id string, a map of remembered events).
  */
 final class TraceTable extends IdTable {
-    private long[] replayHi;
-    private long[] replayLo;
+    private static final int HAS_REPLAY = 1;
+    private static final int ODD_REPLAY = 2;
+    private static final int HAS_EXTRA = 4;
+
+    // what a lookup reads, side by side: the replay's two longs, until when it holds, until when the events do
+    private long[] numbers;
+    // flags (has a replay, the replay is not hex, has an extra object) and the count of remembered events
+    private int[] flags;
     private String[] oddReplay;
-    private boolean[] hasReplay;
-    private long[] mappingExpiresAt;
     private PendingEvent[][] pending;
-    private int[] pendingCount;
-    private long[] pendingExpiresAt;
     private Object[] extra;
 
     TraceTable(int maxEntries) {
@@ -28,68 +30,79 @@ final class TraceTable extends IdTable {
 
     @Override
     void grow(int capacity) {
-        replayHi = replayHi == null ? new long[capacity] : Arrays.copyOf(replayHi, capacity);
-        replayLo = replayLo == null ? new long[capacity] : Arrays.copyOf(replayLo, capacity);
+        numbers = numbers == null ? new long[4 * capacity] : Arrays.copyOf(numbers, 4 * capacity);
+        flags = flags == null ? new int[2 * capacity] : Arrays.copyOf(flags, 2 * capacity);
         oddReplay = oddReplay == null ? new String[capacity] : Arrays.copyOf(oddReplay, capacity);
-        hasReplay = hasReplay == null ? new boolean[capacity] : Arrays.copyOf(hasReplay, capacity);
-        mappingExpiresAt = mappingExpiresAt == null ? new long[capacity] : Arrays.copyOf(mappingExpiresAt, capacity);
         pending = pending == null ? new PendingEvent[capacity][] : Arrays.copyOf(pending, capacity);
-        pendingCount = pendingCount == null ? new int[capacity] : Arrays.copyOf(pendingCount, capacity);
-        pendingExpiresAt = pendingExpiresAt == null ? new long[capacity] : Arrays.copyOf(pendingExpiresAt, capacity);
         extra = extra == null ? new Object[capacity] : Arrays.copyOf(extra, capacity);
     }
 
     @Override
     void clear(int e) {
-        oddReplay[e] = null;
-        hasReplay[e] = false;
-        pending[e] = null;
-        pendingCount[e] = 0;
-        extra[e] = null;
+        if ((flags[2 * e] & ODD_REPLAY) != 0) {
+            oddReplay[e] = null;
+        }
+        if (flags[2 * e + 1] > 0) {
+            pending[e] = null;
+        }
+        if ((flags[2 * e] & HAS_EXTRA) != 0) {
+            extra[e] = null;
+        }
+        flags[2 * e] = 0;
+        flags[2 * e + 1] = 0;
     }
 
     // the replay a trace maps to
 
     boolean hasReplay(int e) {
-        return hasReplay[e];
+        return (flags[2 * e] & HAS_REPLAY) != 0;
     }
 
     String replayId(int e) {
-        return oddReplay[e] != null ? oddReplay[e] : hexId(replayHi[e], replayLo[e]);
+        return (flags[2 * e] & ODD_REPLAY) != 0 ? oddReplay[e] : hexId(numbers[4 * e], numbers[4 * e + 1]);
     }
 
     boolean replayIs(int e, String replayId) {
-        if (oddReplay[e] != null) {
+        if ((flags[2 * e] & ODD_REPLAY) != 0) {
             return oddReplay[e].equals(replayId);
         }
-        return isHexId(replayId) && half(replayId, 0) == replayHi[e] && half(replayId, 16) == replayLo[e];
+        return isHexId(replayId) && half(replayId, 0) == numbers[4 * e] && half(replayId, 16) == numbers[4 * e + 1];
     }
 
     void setReplay(int e, String replayId) {
         boolean hexId = isHexId(replayId);
-        replayHi[e] = hexId ? half(replayId, 0) : 0;
-        replayLo[e] = hexId ? half(replayId, 16) : 0;
-        oddReplay[e] = hexId ? null : replayId;
-        hasReplay[e] = true;
+        numbers[4 * e] = hexId ? half(replayId, 0) : 0;
+        numbers[4 * e + 1] = hexId ? half(replayId, 16) : 0;
+        if (hexId) {
+            if ((flags[2 * e] & ODD_REPLAY) != 0) {
+                oddReplay[e] = null;
+            }
+            flags[2 * e] = flags[2 * e] & ~ODD_REPLAY | HAS_REPLAY;
+        } else {
+            oddReplay[e] = replayId;
+            flags[2 * e] |= HAS_REPLAY | ODD_REPLAY;
+        }
     }
 
     void clearReplay(int e) {
-        hasReplay[e] = false;
-        oddReplay[e] = null;
+        if ((flags[2 * e] & ODD_REPLAY) != 0) {
+            oddReplay[e] = null;
+        }
+        flags[2 * e] &= ~(HAS_REPLAY | ODD_REPLAY);
     }
 
     long mappingExpiresAt(int e) {
-        return mappingExpiresAt[e];
+        return numbers[4 * e + 2];
     }
 
     void mappingExpiresAt(int e, long at) {
-        mappingExpiresAt[e] = at;
+        numbers[4 * e + 2] = at;
     }
 
     // the events remembered for a trace, in the order they came
 
     int pendingCount(int e) {
-        return pendingCount[e];
+        return flags[2 * e + 1];
     }
 
     PendingEvent pending(int e, int i) {
@@ -98,7 +111,7 @@ final class TraceTable extends IdTable {
 
     /** The position of the remembered event with {@code eventId}, or -1. */
     int pendingIndex(int e, String eventId) {
-        for (int i = 0; i < pendingCount[e]; i++) {
+        for (int i = 0; i < flags[2 * e + 1]; i++) {
             if (pending[e][i].eventId().equals(eventId)) {
                 return i;
             }
@@ -114,24 +127,27 @@ final class TraceTable extends IdTable {
             return;
         }
         PendingEvent[] events = pending[e];
+        int count = flags[2 * e + 1];
         if (events == null) {
             events = pending[e] = new PendingEvent[1];
-        } else if (pendingCount[e] == events.length) {
+        } else if (count == events.length) {
             events = pending[e] = Arrays.copyOf(events, 2 * events.length);
         }
-        events[pendingCount[e]++] = event;
+        events[count] = event;
+        flags[2 * e + 1] = count + 1;
     }
 
     /** Keeps the remembered events {@code keep} says yes to, in their order. */
     void retainPending(int e, java.util.function.Predicate<PendingEvent> keep) {
+        int count = flags[2 * e + 1];
         int kept = 0;
-        for (int i = 0; i < pendingCount[e]; i++) {
+        for (int i = 0; i < count; i++) {
             if (keep.test(pending[e][i])) {
                 pending[e][kept++] = pending[e][i];
             }
         }
-        Arrays.fill(pending[e], kept, pendingCount[e], null);
-        pendingCount[e] = kept;
+        Arrays.fill(pending[e], kept, count, null);
+        flags[2 * e + 1] = kept;
         if (kept == 0) {
             pending[e] = null;
         }
@@ -139,23 +155,24 @@ final class TraceTable extends IdTable {
 
     void clearPending(int e) {
         pending[e] = null;
-        pendingCount[e] = 0;
+        flags[2 * e + 1] = 0;
     }
 
     long pendingExpiresAt(int e) {
-        return pendingExpiresAt[e];
+        return numbers[4 * e + 3];
     }
 
     void pendingExpiresAt(int e, long at) {
-        pendingExpiresAt[e] = at;
+        numbers[4 * e + 3] = at;
     }
 
     /** The index's own object for this trace (its drained events), or null. */
     Object extra(int e) {
-        return extra[e];
+        return (flags[2 * e] & HAS_EXTRA) != 0 ? extra[e] : null;
     }
 
     void extra(int e, Object value) {
         extra[e] = value;
+        flags[2 * e] = value == null ? flags[2 * e] & ~HAS_EXTRA : flags[2 * e] | HAS_EXTRA;
     }
 }
