@@ -24,8 +24,8 @@ final class NoteStore {
     private byte[] ring = new byte[0];
     /** Bytes ever written (a record at position p is at {@code p % capacity} and intact while p >= cursor - capacity). */
     private long cursor;
-    private final EventNotes events;
-    private final TraceNotes traces;
+    private final NoteTable events;
+    private final NoteTable traces;
     // the columns' places: an event note's and a trace note's numbers (n, two per entry) and ints (i, four)
     private static final int AT = 0;
     private static final int EXPIRES = 1;
@@ -44,20 +44,25 @@ final class NoteStore {
         this.maxTraces = maxTraces;
         this.notesPerTrace = notesPerTrace;
         this.capacity = (int) Math.min(Integer.MAX_VALUE - 8, capacityBytes);
-        this.events = new EventNotes(Math.max(1, maxNotes));
-        this.traces = new TraceNotes(Math.max(1, maxTraces));
+        this.events = new NoteTable(Math.max(1, maxNotes), 0, IdTable.NONE, IdTable.NONE, IdTable.NONE);
+        this.traces = new NoteTable(Math.max(1, maxTraces), 0, IdTable.NONE, IdTable.NONE, 0);
     }
 
     /**
-     * Event notes: side by side per entry, where its JSON is and until when it holds ({@code n}); its length, its
-     * trace note and its neighbours in that trace's chain ({@code i}).
+     * Notes of one kind: side by side per entry, two numbers ({@code n}) and four ints ({@code i}). Event notes: where
+     * the JSON is and until when it holds; its length, its trace note and its neighbours in that trace's chain. Trace
+     * notes: where the learned note is and until when the trace note holds; the learned note's length (0: none), the
+     * first and last event notes of its chain and their count.
      */
-    private static final class EventNotes extends IdTable {
+    private static final class NoteTable extends IdTable {
         long[] n;
         int[] i;
+        /** An entry's four ints when it is new. */
+        private final int[] empty;
 
-        EventNotes(int maxEntries) {
+        NoteTable(int maxEntries, int... empty) {
             super(maxEntries);
+            this.empty = empty;
             grow(capacity());
         }
 
@@ -69,36 +74,14 @@ final class NoteStore {
 
         @Override
         void clear(int e) {
-            i[4 * e + LENGTH] = 0;
-            i[4 * e + TRACE] = NONE;
-        }
-    }
-
-    /**
-     * Trace notes: side by side per entry, where the learned note is and until when the trace note holds ({@code n});
-     * the learned note's length (0: none), the first and last event notes of its chain and their count ({@code i}).
-     */
-    private static final class TraceNotes extends IdTable {
-        long[] n;
-        int[] i;
-
-        TraceNotes(int maxEntries) {
-            super(maxEntries);
-            grow(capacity());
+            System.arraycopy(empty, 0, i, 4 * e, 4);
         }
 
-        @Override
-        void grow(int capacity) {
-            n = n == null ? new long[2 * capacity] : Arrays.copyOf(n, 2 * capacity);
-            i = i == null ? new int[4 * capacity] : Arrays.copyOf(i, 4 * capacity);
-        }
-
-        @Override
-        void clear(int t) {
-            i[4 * t + LEARNED_LENGTH] = 0;
-            i[4 * t + FIRST] = NONE;
-            i[4 * t + LAST] = NONE;
-            i[4 * t + COUNT] = 0;
+        /** A new entry, its ints as {@code empty} says. */
+        int create(String id) {
+            int e = add(id);
+            clear(e);
+            return e;
         }
     }
 
@@ -157,8 +140,7 @@ final class NoteStore {
             if (events.size() >= maxNotes) {
                 removeEvent(events.eldest());
             }
-            e = events.add(eventId);
-            events.i[4 * e + TRACE] = IdTable.NONE;
+            e = events.create(eventId);
         } else {
             events.touch(e);
         }
@@ -241,9 +223,7 @@ final class NoteStore {
             if (traces.size() >= maxTraces) {
                 removeTrace(traces.eldest());
             }
-            t = traces.add(traceId);
-            traces.i[4 * t + FIRST] = IdTable.NONE;
-            traces.i[4 * t + LAST] = IdTable.NONE;
+            t = traces.create(traceId);
         }
         traces.n[2 * t + EXPIRES] = expiresAt;
         return t;

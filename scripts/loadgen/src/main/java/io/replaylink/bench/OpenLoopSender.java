@@ -80,7 +80,7 @@ final class OpenLoopSender {
 
     private LoadGenerator.Result run(int connections) throws Exception {
         System.gc(); // the pre-built stream is old before the run starts: no young collection copies it during it
-        long gc0 = gcMillis();
+        long gc0 = LoadGenerator.gcMillis();
         try (Selector selector = Selector.open()) {
             for (int i = 0; i < connections; i++) {
                 idle.add(connect(selector));
@@ -106,7 +106,7 @@ final class OpenLoopSender {
             }
             synchronized (this) {
                 return new LoadGenerator.Result(stream.requests().size(), Map.copyOf(byStatus), errors, latency,
-                        seconds, Map.copyOf(wrong), List.of(), gcMillis() - gc0, sendLag, firstUnexpected, accepted,
+                        seconds, Map.copyOf(wrong), List.of(), LoadGenerator.gcMillis() - gc0, sendLag, firstUnexpected, accepted,
                         refusalsWithoutRetryAfter);
             }
         }
@@ -289,14 +289,5 @@ final class OpenLoopSender {
         } catch (NumberFormatException e) {
             return 0;
         }
-    }
-
-    private static long gcMillis() {
-        long total = 0;
-        for (java.lang.management.GarbageCollectorMXBean gc
-                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-            total += Math.max(0, gc.getCollectionTime());
-        }
-        return total;
     }
 }

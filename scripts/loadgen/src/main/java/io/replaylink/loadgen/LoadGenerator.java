@@ -192,7 +192,8 @@ public final class LoadGenerator {
                 java.util.List.copyOf(timeline), gcMillis() - gc0, sendLag, firstUnexpected[0], accepted, refusals[2]);
     }
 
-    private static long gcMillis() {
+    /** The JVM's garbage-collection time so far, ms. */
+    public static long gcMillis() {
         long total = 0;
         for (java.lang.management.GarbageCollectorMXBean gc
                 : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
