@@ -33,7 +33,7 @@ public record LinkNote(String eventId, String traceId, long projectId, String le
                        String form, String reason, String replayId, long atMillis, double eventAt, long expiresAt,
                        String by) implements java.util.function.Supplier<String> {
 
-    /** The note's JSON ({@link #toJson}): a store that keeps notes in memory makes it only when one is read. */
+    /** The note's JSON ({@link #toJson}), made when a store asks for it: at once by default, as the note is written. */
     @Override
     public String get() {
         return toJson();
