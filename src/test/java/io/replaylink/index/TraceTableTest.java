@@ -124,4 +124,45 @@ class TraceTableTest {
         assertThat(table.pendingCount(again)).as("a reused entry starts empty").isZero();
         assertThat(table.hasReplay(again)).isFalse();
     }
+
+    @Test
+    void rememberedEventsBehaveAsAnInsertionOrderedMapWhetherTheFirstIsInlineOrNot() {
+        Random random = new Random(11);
+        String[] levels = {"error", "fatal", "warning", "info", "debug", "custom", "error"};
+        TraceTable table = new TraceTable(4);
+        int e = table.add("t");
+        LinkedHashMap<String, PendingEvent> model = new LinkedHashMap<>();
+        List<String> ids = new ArrayList<>();
+        for (int n = 0; n < 12; n++) {
+            ids.add(id(random, n % 4 == 2 ? 2 : 0));
+        }
+        for (int op = 0; op < 50_000; op++) {
+            int kind = random.nextInt(10);
+            String eventId = ids.get(random.nextInt(ids.size()));
+            if (kind < 6) {
+                PendingEvent event = new PendingEvent(eventId, random.nextInt(3), random.nextInt(1000) / 8.0,
+                        levels[random.nextInt(levels.length)], random.nextBoolean() ? 0 : random.nextInt(100));
+                table.putPending(e, event);
+                model.put(eventId, event);
+            } else if (kind < 9) {
+                String drop = eventId;
+                table.retainPending(e, p -> !p.eventId().equals(drop));
+                model.remove(drop);
+            } else if (random.nextInt(20) == 0) {
+                table.clearPending(e);
+                model.clear();
+            }
+            assertThat(table.pendingCount(e)).isEqualTo(model.size());
+            List<PendingEvent> kept = new ArrayList<>();
+            for (int i = 0; i < table.pendingCount(e); i++) {
+                kept.add(table.pending(e, i));
+            }
+            assertThat(kept).isEqualTo(new ArrayList<>(model.values()));
+            String probe = ids.get(random.nextInt(ids.size()));
+            assertThat(table.pendingIndex(e, probe)).isEqualTo(new ArrayList<>(model.keySet()).indexOf(probe));
+        }
+        table.remove(e);
+        int again = table.add("u");
+        assertThat(table.pendingCount(again)).isZero();
+    }
 }
