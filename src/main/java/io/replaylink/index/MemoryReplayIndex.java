@@ -118,7 +118,8 @@ final class MemoryReplayIndex implements ReplayIndex {
                 t = addTrace(traceId);
             }
             PendingEvent e = pending.get();
-            if (traces.pendingIndex(t, e.eventId()) >= 0 || traces.pendingCount(t) < settings.maxPendingPerTrace()) {
+            // the id's search only when the trace is full (putPending finds an earlier note of it anyway)
+            if (traces.pendingCount(t) < settings.maxPendingPerTrace() || traces.pendingIndex(t, e.eventId()) >= 0) {
                 long before = weight(t);
                 traces.putPending(t, e);
                 traces.pendingExpiresAt(t, now + settings.pendingTtlSecs() * 1000);
@@ -138,25 +139,11 @@ final class MemoryReplayIndex implements ReplayIndex {
      */
     private final NoteStore notes;
 
+    /** The note store keeps the note's JSON, so a lazy note ({@code noteEventLazily}) is made at once, by default. */
     @Override
-    public CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
-        return keepNote(eventId, traceId, note);
-    }
-
-    /** Takes the host's note object; its JSON is what the note store keeps. */
-    @Override
-    public CompletionStage<Void> noteEventLazily(String eventId, String traceId,
-                                                java.util.function.Supplier<String> note) {
-        return keepNote(eventId, traceId, note);
-    }
-
-    private synchronized CompletionStage<Void> keepNote(String eventId, String traceId, Object note) {
-        if (settings.maxNotes() > 0) {
-            long now = clockMillis.getAsLong();
-            @SuppressWarnings("unchecked")
-            String json = note instanceof String s ? s : ((java.util.function.Supplier<String>) note).get();
-            notes.noteEvent(eventId, traceId, json, now + settings.noteTtlSecs() * 1000, now);
-        }
+    public synchronized CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
+        long now = clockMillis.getAsLong();
+        notes.noteEvent(eventId, traceId, note, now + settings.noteTtlSecs() * 1000, now);
         return CompletableFuture.completedFuture(null);
     }
 

@@ -33,6 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class OpenLoopSender {
     private static final long MAX_MICROS = 60_000_000L;
+    /** How long a connect, or a request's write, may wait. */
+    private static final int IO_TIMEOUT_MS = 5_000;
 
     /** One keep-alive connection: the request in flight (written by the sender, read by the reader). */
     private static final class Connection {
@@ -117,7 +119,8 @@ final class OpenLoopSender {
     }
 
     private Connection connect(Selector selector) throws IOException {
-        SocketChannel channel = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
+        SocketChannel channel = SocketChannel.open();
+        channel.socket().connect(new InetSocketAddress("127.0.0.1", port), IO_TIMEOUT_MS);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         channel.configureBlocking(false);
         Connection c = new Connection(channel);
@@ -169,14 +172,21 @@ final class OpenLoopSender {
             byte[] length = (r.body().length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
             ByteBuffer[] parts = {ByteBuffer.wrap(headPrefix), ByteBuffer.wrap(length), ByteBuffer.wrap(r.body())};
             try {
-                // one request in flight per connection: a few KB always fit the socket's send buffer at once
+                // one request in flight per connection: a few KB fit the socket's send buffer at once; a target that
+                // takes none of it for IO_TIMEOUT_MS fails the request
+                long giveUp = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IO_TIMEOUT_MS);
                 while (parts[2].hasRemaining()) {
                     if (c.channel.write(parts) == 0) {
+                        if (System.nanoTime() > giveUp) {
+                            throw new IOException("no byte written for " + IO_TIMEOUT_MS + " ms");
+                        }
                         Thread.onSpinWait();
                     }
                 }
             } catch (IOException e) {
-                // the reader sees the connection's end and replaces it
+                // a broken connection: the reader sees its end and replaces it; a stalled one is closed here, half
+                // written, and not replaced (a target that takes no byte for seconds is failing the run anyway)
+                c.channel.close();
                 c.busy = false;
                 synchronized (this) {
                     errors++;
