@@ -1,12 +1,14 @@
 package io.replaylink.index;
 
 import io.replaylink.spi.ReplayIndex;
+import io.replaylink.why.LinkNote;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -89,7 +91,7 @@ final class MemoryReplayIndex implements ReplayIndex {
         this.maxBytes = maxBytes;
         this.clockMillis = clockMillis;
         this.traces = new TraceTable(maxTraces);
-        this.notes = new NoteStore(settings.maxNotes(), maxTraces, IndexSettings.notesPerTrace(settings),
+        this.notes = new NoteStore(settings.maxNotes(), IndexSettings.notesPerTrace(settings),
                 Math.max(1024, maxBytes / 4));
     }
 
@@ -133,25 +135,37 @@ final class MemoryReplayIndex implements ReplayIndex {
     }
 
     /**
-     * Why-notes of events and of traces ({@link NoteStore}: no object per note): a quarter of {@code max_bytes} of
-     * their JSON, at most {@code max_notes} event notes and {@code max_traces} trace notes; they expire, and the
-     * oldest go first.
+     * Why-notes of events and of traces ({@link NoteStore}: a ring of records, no object per note): at most {@code
+     * max_notes} notes within a quarter of {@code max_bytes}; they expire, and the oldest go first.
      */
     private final NoteStore notes;
 
-    /** The note store keeps the note's JSON, so a lazy note ({@code noteEventLazily}) is made at once, by default. */
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /** A linker's note keeps its fields in a record; its JSON is made only when it is read. */
+    @Override
+    public CompletionStage<Void> noteEventLazily(String eventId, String traceId,
+                                                 java.util.function.Supplier<String> note) {
+        if (note instanceof LinkNote n && n.eventId().equals(eventId) && Objects.equals(n.traceId(), traceId)) {
+            long keepUntil = clockMillis.getAsLong() + settings.noteTtlSecs() * 1000;
+            synchronized (this) {
+                notes.noteLink(n, keepUntil);
+            }
+            return DONE;
+        }
+        return noteEvent(eventId, traceId, note.get());
+    }
+
     @Override
     public synchronized CompletionStage<Void> noteEvent(String eventId, String traceId, String note) {
-        long now = clockMillis.getAsLong();
-        notes.noteEvent(eventId, traceId, note, now + settings.noteTtlSecs() * 1000, now);
-        return CompletableFuture.completedFuture(null);
+        notes.noteEvent(eventId, traceId, note, clockMillis.getAsLong() + settings.noteTtlSecs() * 1000);
+        return DONE;
     }
 
     @Override
     public synchronized CompletionStage<Void> noteReplayLearned(String traceId, String note) {
-        long now = clockMillis.getAsLong();
-        notes.noteLearned(traceId, note, now + settings.noteTtlSecs() * 1000, now);
-        return CompletableFuture.completedFuture(null);
+        notes.noteLearned(traceId, note, clockMillis.getAsLong() + settings.noteTtlSecs() * 1000);
+        return DONE;
     }
 
     /** Bytes of the why-notes' JSON kept (for tests). */

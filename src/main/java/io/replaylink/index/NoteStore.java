@@ -1,105 +1,251 @@
 package io.replaylink.index;
 
+import io.replaylink.why.LinkNote;
+
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The in-process index's why-notes without an object per note: each note's JSON is appended to one ring of bytes
- * (its size is the notes' budget, a quarter of {@code max_bytes}; it grows to that size as it fills), and two
- * {@link IdTable}s find them: event notes by event id (at most {@code max_notes}, oldest first out) and trace notes by
- * trace id (how its replay was learned, and a chain through the event notes of its events, at most
- * {@code notes_per_trace}; at most {@code max_traces}). A note whose bytes the ring has written over is gone, so the
- * oldest notes go first, of either kind, and the budget is exact. A later note of an event is its newest. Why: the
- * notes were the linking sidecar's last objects that live for minutes (a map entry, the key, the note object and its
- * fields per event; a list per trace), and with them its young pauses were 16 ms against 3 ms without. Not
+ * The in-process index's why-notes as a ring of fixed-size records, written in order and never looked up when
+ * written: a note costs one record's writes (no hash table, no eviction chain, no JSON), and a question (the why-API,
+ * an operator's) scans the ring's id columns from the newest record back, a few hundred microseconds for the whole
+ * ring. An event's note made by the linker ({@link LinkNote}) keeps its fields in its record: ids as two longs each,
+ * its few short strings (level, path, form, reason, instance) as codes of a small table, and its JSON is made when it
+ * is read, the same text as {@link LinkNote#toJson}. Any other note (how a trace's replay was learned, a plugin's
+ * note, one with an id not of 32 hex digits or a string without a code) keeps its JSON in a ring of bytes that the
+ * record points into. At most {@code max_notes} records (notes of both kinds) within three quarters of the budget
+ * (a quarter of {@code max_bytes}), the bytes in the rest; the newest record overwrites the oldest, and a note whose
+ * bytes the byte ring wrote over is gone: the oldest notes go first, of either kind. A later note of an event is its
+ * newest. Why: each note cost the linking sidecar 4 µs (a third of what linking cost), nearly all of it in the two
+ * hash tables (event notes, trace notes) that found notes as they were written, with their cache misses. Not
  * thread-safe: the index calls it under its lock.
  */
 final class NoteStore {
-    private final int maxNotes;
-    private final int maxTraces;
+    /** A record's kind: a {@link LinkNote} in the record's fields. */
+    private static final int LINK = 1;
+    /** An event's note as JSON in the byte ring. */
+    private static final int EVENT_JSON = 2;
+    /** How a trace's replay was learned, as JSON in the byte ring (the record's id is the trace's). */
+    private static final int LEARNED_JSON = 3;
+    // the meta word: kind (bits 0-1), flags, then the codes of the note's strings (8 bits each)
+    private static final long LINKED = 1 << 2;
+    private static final long NO_TRACE = 1 << 3;
+    private static final long ODD_ID = 1 << 4;
+    private static final long ODD_TRACE = 1 << 5;
+    private static final long NO_REPLAY = 1 << 6;
+    private static final int LEVEL_SHIFT = 8;
+    private static final int PATH_SHIFT = 16;
+    private static final int FORM_SHIFT = 24;
+    private static final int REASON_SHIFT = 32;
+    private static final int BY_SHIFT = 40;
+    // a record's longs (besides its ids' high halves, in columns of their own that a question scans)
+    private static final int STRIDE = 10;
+    private static final int META = 0;
+    private static final int ID_LO = 1;
+    private static final int TRACE_LO = 2;
+    private static final int KEEP_UNTIL = 3;
+    /** A LinkNote's replay id (two longs); a JSON note's position and length in the byte ring. */
+    private static final int A = 4;
+    private static final int B = 5;
+    private static final int PROJECT = 6;
+    private static final int AT = 7;
+    private static final int EVENT_AT = 8;
+    private static final int WAIT_UNTIL = 9;
+    /** A record's bytes: its longs and its two ids' high halves. */
+    static final int RECORD_BYTES = 8 * (STRIDE + 2);
+    /** Codes for at most this many distinct strings (code 0 is null); strings beyond it make a JSON note. */
+    private static final int MAX_CODES = 255;
+    private static final int MAX_CODED_LENGTH = 64;
+
     private final int notesPerTrace;
-    private final int capacity;
+    private final int maxRecords;
+    private final int byteCapacity;
+    private long[] records = new long[0];
+    private long[] idHi = new long[0];
+    private long[] traceHi = new long[0];
+    /** Ids not of 32 hex digits, by record (made when one first comes). */
+    private String[] oddIds;
+    private String[] oddTraces;
+    /** Records ever written (position p is at {@code p % maxRecords}, intact while p >= written - maxRecords). */
+    private long written;
     private byte[] ring = new byte[0];
-    /** Bytes ever written (a record at position p is at {@code p % capacity} and intact while p >= cursor - capacity). */
+    /** Bytes ever written to the byte ring (as {@code written}). */
     private long cursor;
-    private final NoteTable events;
-    private final NoteTable traces;
-    // the columns' places: an event note's and a trace note's numbers (n, two per entry) and ints (i, four)
-    private static final int AT = 0;
-    private static final int EXPIRES = 1;
-    private static final int LENGTH = 0;
-    private static final int TRACE = 1;
-    private static final int PREVIOUS = 2;
-    private static final int NEXT = 3;
-    private static final int LEARNED_AT = 0;
-    private static final int LEARNED_LENGTH = 0;
-    private static final int FIRST = 1;
-    private static final int LAST = 2;
-    private static final int COUNT = 3;
+    private final Map<String, Integer> codeOf = new HashMap<>();
+    private final List<String> codes = new ArrayList<>(List.of(""));
 
-    NoteStore(int maxNotes, int maxTraces, int notesPerTrace, long capacityBytes) {
-        this.maxNotes = maxNotes;
-        this.maxTraces = maxTraces;
+    NoteStore(int maxNotes, int notesPerTrace, long capacityBytes) {
         this.notesPerTrace = notesPerTrace;
-        this.capacity = (int) Math.min(Integer.MAX_VALUE - 8, capacityBytes);
-        this.events = new NoteTable(Math.max(1, maxNotes), 0, IdTable.NONE, IdTable.NONE, IdTable.NONE);
-        this.traces = new NoteTable(Math.max(1, maxTraces), 0, IdTable.NONE, IdTable.NONE, 0);
+        long budget = Math.min(Integer.MAX_VALUE - 8, capacityBytes);
+        this.maxRecords = (int) Math.max(0, Math.min(maxNotes, budget * 3 / 4 / RECORD_BYTES));
+        this.byteCapacity = (int) (budget - (long) maxRecords * RECORD_BYTES);
     }
 
-    /**
-     * Notes of one kind: side by side per entry, two numbers ({@code n}) and four ints ({@code i}). Event notes: where
-     * the JSON is and until when it holds; its length, its trace note and its neighbours in that trace's chain. Trace
-     * notes: where the learned note is and until when the trace note holds; the learned note's length (0: none), the
-     * first and last event notes of its chain and their count.
-     */
-    private static final class NoteTable extends IdTable {
-        long[] n;
-        int[] i;
-        /** An entry's four ints when it is new. */
-        private final int[] empty;
+    // writing
 
-        NoteTable(int maxEntries, int... empty) {
-            super(maxEntries);
-            this.empty = empty;
-            grow(capacity());
+    /** A linker's note of an event: its fields in a record (JSON only when one of them cannot be). */
+    void noteLink(LinkNote n, long keepUntil) {
+        if (maxRecords == 0) {
+            return;
         }
-
-        @Override
-        void grow(int capacity) {
-            n = n == null ? new long[2 * capacity] : Arrays.copyOf(n, 2 * capacity);
-            i = i == null ? new int[4 * capacity] : Arrays.copyOf(i, 4 * capacity);
+        String traceId = n.traceId();
+        String replayId = n.replayId();
+        int level = code(n.level());
+        int path = code(n.path());
+        int form = code(n.form());
+        int reason = code(n.reason());
+        int by = code(n.by());
+        if ((level | path | form | reason | by) < 0 || !IdTable.isHexId(n.eventId())
+                || traceId != null && !IdTable.isHexId(traceId) || replayId != null && !IdTable.isHexId(replayId)) {
+            noteEvent(n.eventId(), traceId, n.toJson(), keepUntil);
+            return;
         }
-
-        @Override
-        void clear(int e) {
-            System.arraycopy(empty, 0, i, 4 * e, 4);
+        int r = next();
+        int at = STRIDE * r;
+        idHi[r] = IdTable.half(n.eventId(), 0);
+        records[at + ID_LO] = IdTable.half(n.eventId(), 16);
+        long meta = LINK | (n.linked() ? LINKED : 0) | (long) level << LEVEL_SHIFT | (long) path << PATH_SHIFT
+                | (long) form << FORM_SHIFT | (long) reason << REASON_SHIFT | (long) by << BY_SHIFT;
+        if (traceId == null) {
+            meta |= NO_TRACE;
+            traceHi[r] = 0;
+            records[at + TRACE_LO] = 0;
+        } else {
+            traceHi[r] = IdTable.half(traceId, 0);
+            records[at + TRACE_LO] = IdTable.half(traceId, 16);
         }
+        if (replayId == null) {
+            meta |= NO_REPLAY;
+            records[at + A] = 0;
+            records[at + B] = 0;
+        } else {
+            records[at + A] = IdTable.half(replayId, 0);
+            records[at + B] = IdTable.half(replayId, 16);
+        }
+        records[at + META] = meta;
+        records[at + KEEP_UNTIL] = keepUntil;
+        records[at + PROJECT] = n.projectId();
+        records[at + AT] = n.atMillis();
+        records[at + EVENT_AT] = Double.doubleToRawLongBits(n.eventAt());
+        records[at + WAIT_UNTIL] = n.expiresAt();
+    }
 
-        /** A new entry, its ints as {@code empty} says. */
-        int create(String id) {
-            int e = add(id);
-            clear(e);
-            return e;
+    /** An event's note as JSON (a plugin's, or one whose fields have no record form). */
+    void noteEvent(String eventId, String traceId, String json, long keepUntil) {
+        if (maxRecords > 0) {
+            keepJson(EVENT_JSON, eventId, traceId, json, keepUntil);
         }
     }
 
-    // the ring
+    /** How the trace's replay was learned (the first such note kept is the one read). */
+    void noteLearned(String traceId, String json, long keepUntil) {
+        if (maxRecords > 0) {
+            keepJson(LEARNED_JSON, traceId, null, json, keepUntil);
+        }
+    }
 
-    /** Appends {@code bytes}; its position, or -1 if it is larger than the ring. */
-    private long append(byte[] bytes) {
-        int n = bytes.length;
-        if (n == 0 || n > capacity) {
+    private void keepJson(int kind, String id, String traceId, String json, long keepUntil) {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        long position = append(bytes);
+        if (position < 0) {
+            return; // larger than the byte ring: not kept (an older note of the event stays its newest)
+        }
+        int r = next();
+        int at = STRIDE * r;
+        long meta = kind;
+        if (IdTable.isHexId(id)) {
+            idHi[r] = IdTable.half(id, 0);
+            records[at + ID_LO] = IdTable.half(id, 16);
+        } else {
+            meta |= ODD_ID;
+            idHi[r] = id.hashCode();
+            records[at + ID_LO] = id.length();
+            odd(true)[r] = id;
+        }
+        if (traceId == null) {
+            meta |= NO_TRACE;
+            traceHi[r] = 0;
+            records[at + TRACE_LO] = 0;
+        } else if (IdTable.isHexId(traceId)) {
+            traceHi[r] = IdTable.half(traceId, 0);
+            records[at + TRACE_LO] = IdTable.half(traceId, 16);
+        } else {
+            meta |= ODD_TRACE;
+            traceHi[r] = traceId.hashCode();
+            records[at + TRACE_LO] = traceId.length();
+            odd(false)[r] = traceId;
+        }
+        records[at + META] = meta;
+        records[at + KEEP_UNTIL] = keepUntil;
+        records[at + A] = position;
+        records[at + B] = bytes.length;
+    }
+
+    /** The next record (the newest; over the oldest once the ring is full), its odd ids cleared. */
+    private int next() {
+        if (written == idHi.length && idHi.length < maxRecords) {
+            // before the first wrap positions are indexes: larger copies keep them
+            int grown = (int) Math.min(maxRecords, Math.max(1024, 2L * idHi.length));
+            records = Arrays.copyOf(records, STRIDE * grown);
+            idHi = Arrays.copyOf(idHi, grown);
+            traceHi = Arrays.copyOf(traceHi, grown);
+            if (oddIds != null) {
+                oddIds = Arrays.copyOf(oddIds, grown);
+                oddTraces = Arrays.copyOf(oddTraces, grown);
+            }
+        }
+        int r = (int) (written % maxRecords);
+        written++;
+        if (oddIds != null) {
+            oddIds[r] = null;
+            oddTraces[r] = null;
+        }
+        return r;
+    }
+
+    private String[] odd(boolean ids) {
+        if (oddIds == null) {
+            oddIds = new String[idHi.length];
+            oddTraces = new String[idHi.length];
+        }
+        return ids ? oddIds : oddTraces;
+    }
+
+    /** The code of {@code s} (0: null), or -1 when it has none and no more codes may be made. */
+    private int code(String s) {
+        if (s == null) {
+            return 0;
+        }
+        Integer c = codeOf.get(s);
+        if (c != null) {
+            return c;
+        }
+        if (codes.size() > MAX_CODES || s.length() > MAX_CODED_LENGTH) {
             return -1;
         }
-        if (ring.length < capacity && cursor + n > ring.length) {
-            // before the first wrap positions are indexes: a larger copy keeps them
-            ring = Arrays.copyOf(ring, (int) Math.min(capacity, Math.max(cursor + n, 2L * ring.length + 4096)));
+        codes.add(s);
+        codeOf.put(s, codes.size() - 1);
+        return codes.size() - 1;
+    }
+
+    /** Appends {@code bytes} to the byte ring; its position, or -1 if it is larger than the ring. */
+    private long append(byte[] bytes) {
+        int n = bytes.length;
+        if (n == 0 || n > byteCapacity) {
+            return -1;
         }
-        int index = (int) (cursor % capacity);
-        if (index + n > capacity) {
-            cursor += capacity - index; // the tail is too short: the record starts the next turn
+        if (ring.length < byteCapacity && cursor + n > ring.length) {
+            ring = Arrays.copyOf(ring, (int) Math.min(byteCapacity, Math.max(cursor + n, 2L * ring.length + 4096)));
+        }
+        int index = (int) (cursor % byteCapacity);
+        if (index + n > byteCapacity) {
+            cursor += byteCapacity - index; // the tail is too short: the note starts the next turn
             index = 0;
         }
         System.arraycopy(bytes, 0, ring, index, n);
@@ -108,167 +254,151 @@ final class NoteStore {
         return position;
     }
 
-    private boolean intact(long position) {
-        return position >= cursor - capacity;
-    }
-
-    private String read(long position, int length) {
-        return new String(ring, (int) (position % capacity), length, StandardCharsets.UTF_8);
-    }
-
-    /** Bytes the ring holds (the notes' JSON, the overwritten included until the ring wraps). */
+    /** Bytes the notes take (records written and the byte ring's, the overwritten included until each ring wraps). */
     long bytes() {
-        return Math.min(cursor, capacity);
+        return Math.min(written, maxRecords) * (long) RECORD_BYTES + Math.min(cursor, byteCapacity);
     }
 
-    // event notes
+    // reading: from the newest record back to the oldest still in the ring
 
-    void noteEvent(String eventId, String traceId, String json, long expiresAt, long now) {
-        if (maxNotes <= 0) {
-            return;
+    /** An id as the columns keep it: two longs, and the string itself when it is not 32 hex digits. */
+    private record Key(long hi, long lo, String odd) {
+        static Key of(String id) {
+            return IdTable.isHexId(id) ? new Key(IdTable.half(id, 0), IdTable.half(id, 16), null)
+                    : new Key(id.hashCode(), id.length(), id);
         }
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        long position = append(bytes);
-        int e = events.find(eventId);
-        if (position < 0) {
-            if (e >= 0) {
-                removeEvent(e);
+    }
+
+    private long oldest() {
+        return Math.max(0, written - maxRecords);
+    }
+
+    private int kind(int r) {
+        return (int) (records[STRIDE * r + META] & 3);
+    }
+
+    private boolean idIs(int r, Key k) {
+        long meta = records[STRIDE * r + META];
+        return idHi[r] == k.hi && records[STRIDE * r + ID_LO] == k.lo
+                && ((meta & ODD_ID) != 0 ? k.odd != null && k.odd.equals(oddIds[r]) : k.odd == null);
+    }
+
+    private boolean traceIs(int r, Key k) {
+        long meta = records[STRIDE * r + META];
+        return (meta & NO_TRACE) == 0 && traceHi[r] == k.hi && records[STRIDE * r + TRACE_LO] == k.lo
+                && ((meta & ODD_TRACE) != 0 ? k.odd != null && k.odd.equals(oddTraces[r]) : k.odd == null);
+    }
+
+    private Key idOf(int r) {
+        return (records[STRIDE * r + META] & ODD_ID) != 0 ? Key.of(oddIds[r])
+                : new Key(idHi[r], records[STRIDE * r + ID_LO], null);
+    }
+
+    /** Whether the record's note still holds: not expired, and its JSON not written over. */
+    private boolean live(int r, long now) {
+        int at = STRIDE * r;
+        return records[at + KEEP_UNTIL] > now && (kind(r) == LINK || records[at + A] >= cursor - byteCapacity);
+    }
+
+    /** The record's note as JSON. */
+    private String text(int r) {
+        int at = STRIDE * r;
+        long meta = records[at + META];
+        if ((meta & 3) != LINK) {
+            return new String(ring, (int) (records[at + A] % byteCapacity), (int) records[at + B],
+                    StandardCharsets.UTF_8);
+        }
+        return new LinkNote(IdTable.hexId(idHi[r], records[at + ID_LO]),
+                (meta & NO_TRACE) != 0 ? null : IdTable.hexId(traceHi[r], records[at + TRACE_LO]),
+                records[at + PROJECT], decode(meta, LEVEL_SHIFT), (meta & LINKED) != 0, decode(meta, PATH_SHIFT),
+                decode(meta, FORM_SHIFT), decode(meta, REASON_SHIFT),
+                (meta & NO_REPLAY) != 0 ? null : IdTable.hexId(records[at + A], records[at + B]),
+                records[at + AT], Double.longBitsToDouble(records[at + EVENT_AT]), records[at + WAIT_UNTIL],
+                decode(meta, BY_SHIFT)).toJson();
+    }
+
+    private String decode(long meta, int shift) {
+        int c = (int) (meta >>> shift) & 0xff;
+        return c == 0 ? null : codes.get(c);
+    }
+
+    /** The event's newest note, or null (also when that one expired or was written over). */
+    String eventNote(String eventId, long now) {
+        Key k = Key.of(eventId);
+        for (long p = written - 1; p >= oldest(); p--) {
+            int r = (int) (p % maxRecords);
+            if (idHi[r] == k.hi && kind(r) != LEARNED_JSON && idIs(r, k)) {
+                return live(r, now) ? text(r) : null;
             }
-            return;
         }
-        if (e < 0) {
-            if (events.size() >= maxNotes) {
-                removeEvent(events.eldest());
+        return null;
+    }
+
+    /** How the trace's replay was learned: the first such note still kept, or null. */
+    String learned(String traceId, long now) {
+        Key k = Key.of(traceId);
+        int first = -1;
+        for (long p = written - 1; p >= oldest(); p--) {
+            int r = (int) (p % maxRecords);
+            if (idHi[r] == k.hi && kind(r) == LEARNED_JSON && idIs(r, k) && live(r, now)) {
+                first = r;
             }
-            e = events.create(eventId);
-        } else {
-            events.touch(e);
         }
-        events.n[2 * e + AT] = position;
-        events.i[4 * e + LENGTH] = bytes.length;
-        events.n[2 * e + EXPIRES] = expiresAt;
-        if (traceId != null) {
-            int t = trace(traceId, expiresAt, now);
-            if (events.i[4 * e + TRACE] != t) {
-                unchain(e);
-                if (traces.i[4 * t + COUNT] < notesPerTrace) {
-                    chain(e, t);
+        return first < 0 ? null : text(first);
+    }
+
+    /** What the question gathers of one event of the trace. */
+    private static final class Candidate {
+        long firstWithTrace;
+        long newest = -1;
+        /** Whether the event's newest note that names a trace names this one (0: not seen yet). */
+        int ofThisTrace;
+    }
+
+    /**
+     * The notes of the trace's events, by event id: each event whose newest note naming a trace names this one, with
+     * its newest note (a late link's names none), while that one holds; the first {@code notes_per_trace} events the
+     * trace noted (as the Redis index keeps them).
+     */
+    Map<String, String> traceEvents(String traceId, long now) {
+        Key t = Key.of(traceId);
+        Map<Key, Candidate> candidates = new LinkedHashMap<>();
+        for (long p = written - 1; p >= oldest(); p--) {
+            int r = (int) (p % maxRecords);
+            if (traceHi[r] == t.hi && kind(r) != LEARNED_JSON && traceIs(r, t)) {
+                candidates.computeIfAbsent(idOf(r), k -> new Candidate()).firstWithTrace = p;
+            }
+        }
+        if (!candidates.isEmpty()) {
+            long[] his = candidates.keySet().stream().mapToLong(Key::hi).sorted().distinct().toArray();
+            for (long p = written - 1; p >= oldest(); p--) {
+                int r = (int) (p % maxRecords);
+                if (Arrays.binarySearch(his, idHi[r]) < 0 || kind(r) == LEARNED_JSON) {
+                    continue;
+                }
+                Candidate c = candidates.get(idOf(r));
+                if (c == null) {
+                    continue;
+                }
+                if (c.newest < 0) {
+                    c.newest = p;
+                }
+                if (c.ofThisTrace == 0 && (records[STRIDE * r + META] & NO_TRACE) == 0) {
+                    c.ofThisTrace = traceIs(r, t) ? 1 : -1;
                 }
             }
         }
-        dropOverwritten();
-    }
-
-    /** Event notes whose bytes the ring wrote over go (the eldest first: the ring and the table share the order). */
-    private void dropOverwritten() {
-        for (int e = events.eldest(); e >= 0 && !intact(events.n[2 * e + AT]); e = events.eldest()) {
-            removeEvent(e);
-        }
-    }
-
-    private void removeEvent(int e) {
-        unchain(e);
-        events.remove(e);
-    }
-
-    private void chain(int e, int t) {
-        events.i[4 * e + TRACE] = t;
-        events.i[4 * e + PREVIOUS] = traces.i[4 * t + LAST];
-        events.i[4 * e + NEXT] = IdTable.NONE;
-        if (traces.i[4 * t + LAST] >= 0) {
-            events.i[4 * (traces.i[4 * t + 2]) + NEXT] = e;
-        } else {
-            traces.i[4 * t + FIRST] = e;
-        }
-        traces.i[4 * t + LAST] = e;
-        traces.i[4 * t + COUNT]++;
-    }
-
-    private void unchain(int e) {
-        int t = events.i[4 * e + TRACE];
-        if (t < 0) {
-            return;
-        }
-        if (events.i[4 * e + PREVIOUS] >= 0) {
-            events.i[4 * (events.i[4 * e + 2]) + NEXT] = events.i[4 * e + NEXT];
-        } else {
-            traces.i[4 * t + FIRST] = events.i[4 * e + NEXT];
-        }
-        if (events.i[4 * e + NEXT] >= 0) {
-            events.i[4 * (events.i[4 * e + 3]) + PREVIOUS] = events.i[4 * e + PREVIOUS];
-        } else {
-            traces.i[4 * t + LAST] = events.i[4 * e + PREVIOUS];
-        }
-        traces.i[4 * t + COUNT]--;
-        events.i[4 * e + TRACE] = IdTable.NONE;
-    }
-
-    /** The event's note, or null. */
-    String eventNote(String eventId, long now) {
-        int e = events.find(eventId);
-        return e < 0 || events.n[2 * e + EXPIRES] <= now || !intact(events.n[2 * e + AT]) ? null
-                : read(events.n[2 * e + AT], events.i[4 * e + LENGTH]);
-    }
-
-    // trace notes
-
-    /** The trace's note, made (the newest) if it is missing or expired; it holds until {@code expiresAt}. */
-    private int trace(String traceId, long expiresAt, long now) {
-        int t = traces.find(traceId);
-        if (t >= 0 && traces.n[2 * t + EXPIRES] <= now) {
-            removeTrace(t); // expired: starts anew, the newest
-            t = -1;
-        }
-        if (t < 0) {
-            if (traces.size() >= maxTraces) {
-                removeTrace(traces.eldest());
+        List<Map.Entry<Key, Candidate>> listed = new ArrayList<>();
+        for (Map.Entry<Key, Candidate> e : candidates.entrySet()) {
+            if (e.getValue().ofThisTrace == 1 && live((int) (e.getValue().newest % maxRecords), now)) {
+                listed.add(e);
             }
-            t = traces.create(traceId);
         }
-        traces.n[2 * t + EXPIRES] = expiresAt;
-        return t;
-    }
-
-    private void removeTrace(int t) {
-        for (int e = traces.i[4 * t + FIRST]; e >= 0; ) {
-            int next = events.i[4 * e + NEXT];
-            events.i[4 * e + TRACE] = IdTable.NONE;
-            e = next;
-        }
-        traces.remove(t);
-    }
-
-    /** Keeps how the trace's replay was learned: the first such note while it lasts. */
-    void noteLearned(String traceId, String json, long expiresAt, long now) {
-        int t = trace(traceId, expiresAt, now);
-        if (traces.i[4 * t + LEARNED_LENGTH] > 0 && intact(traces.n[2 * t + LEARNED_AT])) {
-            return;
-        }
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        long position = append(bytes);
-        traces.n[2 * t + LEARNED_AT] = position;
-        traces.i[4 * t + LEARNED_LENGTH] = position < 0 ? 0 : bytes.length;
-        dropOverwritten();
-    }
-
-    /** How the trace's replay was learned, or null. */
-    String learned(String traceId, long now) {
-        int t = traces.find(traceId);
-        return t < 0 || traces.n[2 * t + EXPIRES] <= now || traces.i[4 * t + LEARNED_LENGTH] == 0 || !intact(traces.n[2 * t + LEARNED_AT])
-                ? null : read(traces.n[2 * t + LEARNED_AT], traces.i[4 * t + LEARNED_LENGTH]);
-    }
-
-    /** The notes of the trace's events still kept, by event id. */
-    Map<String, String> traceEvents(String traceId, long now) {
+        listed.sort((x, y) -> Long.compare(x.getValue().firstWithTrace, y.getValue().firstWithTrace));
         Map<String, String> out = new TreeMap<>();
-        int t = traces.find(traceId);
-        if (t < 0 || traces.n[2 * t + EXPIRES] <= now) {
-            return out;
-        }
-        for (int e = traces.i[4 * t + FIRST]; e >= 0; e = events.i[4 * e + NEXT]) {
-            if (events.n[2 * e + EXPIRES] > now && intact(events.n[2 * e + AT])) {
-                out.put(events.id(e), read(events.n[2 * e + AT], events.i[4 * e + LENGTH]));
-            }
+        for (Map.Entry<Key, Candidate> e : listed.subList(0, Math.min(listed.size(), notesPerTrace))) {
+            Key k = e.getKey();
+            out.put(k.odd != null ? k.odd : IdTable.hexId(k.hi, k.lo), text((int) (e.getValue().newest % maxRecords)));
         }
         return out;
     }
