@@ -123,10 +123,14 @@ public final class OverheadBench {
             for (SideBySideBench.Target t : sbs) {
                 OpenLoopSender.run(WrkEnvelopes.stream(half, halfSeconds, 42), t.port(), OPEN_LOOP_CONNECTIONS);
             }
+            // each round of paired windows waits for a quiet machine (see QuietGuard)
+            QuietGuard quiet = new QuietGuard(targets.get(0), script,
+                    median(windows.get(0).stream().map(Window::cpuMicros).toList()));
             SideBySideBench.AtHalf[] at = SideBySideBench.measure(sbs, new int[] {0, 1, 2}, half,
                     halfWindows, halfSeconds, redis, 2, WrkEnvelopes::stream,
-                    (port, stream) -> OpenLoopSender.run(stream, port, OPEN_LOOP_CONNECTIONS));
+                    (port, stream) -> OpenLoopSender.run(stream, port, OPEN_LOOP_CONNECTIONS), quiet);
             out.append(halfRate(targets, at, half, halfWindows, halfSeconds));
+            out.append(quiet.report());
         } finally {
             for (SidecarProcess s : sidecars) {
                 s.close();
@@ -139,6 +143,57 @@ public final class OverheadBench {
             io.replaylink.testing.TempDirs.delete(dir);
         }
         return out.toString();
+    }
+
+    /**
+     * Waits, before each open-loop round, until the machine is not in one of this VM's slow phases (every process on
+     * it slows for minutes, JVMs by up to 2x): there, half of processing off's rate is close to a whole core, and the
+     * round would measure queueing, not what linking adds. The sign: nginx's CPU per envelope in a 3 s closed-loop
+     * window (core 1 is otherwise idle) more than {@link #SLOW} of its median in the closed-loop rounds. It checks
+     * every 20 s, at most {@link #CHECKS} times, then lets the round run and counts it as slow.
+     */
+    static final class QuietGuard implements SideBySideBench.RoundGuard {
+        static final double SLOW = 1.15;
+        static final int CHECKS = 7;
+        private final Target nginx;
+        private final Path script;
+        private final double usual;
+        private int waited;
+        private int slowRounds;
+        private final List<Double> seen = new ArrayList<>();
+
+        QuietGuard(Target nginx, Path script, double usual) {
+            this.nginx = nginx;
+            this.script = script;
+            this.usual = usual;
+        }
+
+        @Override
+        public void beforeRound(int round) throws Exception {
+            for (int check = 1; ; check++) {
+                double cost = window(nginx, script, 3, 7_000 + 100L * round + check, null).cpuMicros();
+                seen.add(cost);
+                System.err.printf(Locale.ROOT, "overhead: open loop round %d: nginx %.1f µs/envelope (usual %.1f)%n",
+                        round + 1, cost, usual);
+                if (cost <= SLOW * usual) {
+                    return;
+                }
+                if (check == CHECKS) {
+                    slowRounds++;
+                    return;
+                }
+                waited++;
+                Thread.sleep(20_000);
+            }
+        }
+
+        String report() {
+            return String.format(Locale.ROOT, "%nBefore each open-loop round, nginx's CPU per envelope in 3 s of closed "
+                    + "loop, against %.1f µs in the closed-loop rounds: %s µs; waited 20 s %d times for a quiet "
+                    + "machine (more than %.2fx), rounds run slow after %d checks anyway: %d.%n", usual,
+                    seen.stream().map(c -> String.format(Locale.ROOT, "%.1f", c)).toList(), waited, SLOW, CHECKS,
+                    slowRounds);
+        }
     }
 
     /**

@@ -297,10 +297,23 @@ public final class SideBySideBench {
                 (port, stream) -> send(vertx, port, rate, stream).result());
     }
 
+    /** What runs before each round of windows (one window per system), e.g. a wait for a quiet machine. */
+    interface RoundGuard {
+        void beforeRound(int round) throws Exception;
+    }
+
     /** As above, the windows sending {@code source}'s streams with {@code sender}. */
     static AtHalf[] measure(Target[] targets, int[] systems, double rate, int windows, int seconds,
                             RedisServers.RedisServer redis, int indexedSystem, StreamSource source, Sender sender)
             throws Exception {
+        return measure(targets, systems, rate, windows, seconds, redis, indexedSystem, source, sender, round -> {
+        });
+    }
+
+    /** As above, {@code guard} run before each round. */
+    static AtHalf[] measure(Target[] targets, int[] systems, double rate, int windows, int seconds,
+                            RedisServers.RedisServer redis, int indexedSystem, StreamSource source, Sender sender,
+                            RoundGuard guard) throws Exception {
         int n = targets.length;
         String[] first = new String[n];
         String[] last = new String[n];
@@ -312,6 +325,7 @@ public final class SideBySideBench {
             results.add(new ArrayList<>());
         }
         for (int w = 0; w < windows; w++) {
+            guard.beforeRound(w);
             for (int system : systems) {
                 Target t = targets[system];
                 boolean indexed = redis != null && system == indexedSystem;
