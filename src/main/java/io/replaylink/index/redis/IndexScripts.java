@@ -1,5 +1,9 @@
 package io.replaylink.index.redis;
 
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -219,6 +223,48 @@ final class IndexScripts {
             }
         });
         return result;
+    }
+
+    /**
+     * As {@link #call}, for standalone Redis: the commands written by {@link RespCommand} (its arguments in one pass)
+     * through {@code connection}.
+     */
+    static <T> CompletionStage<T> call(RedisConnection connection, Runnable flush, Script script, String[] keys,
+                                       String[] args, ScriptOutputType type) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletionStage<T> bySha = connection.dispatch(RespCommand.script(CommandType.EVALSHA, output(type),
+                script.sha(), keys, args));
+        flush.run();
+        bySha.whenComplete((value, error) -> {
+            if (error == null) {
+                result.complete(value);
+            } else if (error instanceof RedisNoScriptException
+                    || error.getCause() instanceof RedisNoScriptException) {
+                CompletionStage<T> byBody = connection.dispatch(RespCommand.script(CommandType.EVAL, output(type),
+                        script.body(), keys, args));
+                flush.run();
+                byBody.whenComplete((v, e) -> {
+                    if (e == null) {
+                        result.complete(v);
+                    } else {
+                        result.completeExceptionally(e);
+                    }
+                });
+            } else {
+                result.completeExceptionally(error);
+            }
+        });
+        return result;
+    }
+
+    /** The output lettuce reads a script's answer of {@code type} into (as lettuce's own script commands do). */
+    @SuppressWarnings("unchecked")
+    private static <T> CommandOutput<String, String, T> output(ScriptOutputType type) {
+        return (CommandOutput<String, String, T>) switch (type) {
+            case MULTI -> new NestedMultiOutput<>(ExactUtf8Codec.INSTANCE);
+            case INTEGER -> new IntegerOutput<>(ExactUtf8Codec.INSTANCE);
+            default -> throw new IllegalArgumentException("no output for " + type);
+        };
     }
 
     /**

@@ -2,6 +2,8 @@ package io.replaylink.index.redis;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.protocol.CommandType;
 import io.vertx.core.Context;
 
 import java.util.ArrayList;
@@ -140,7 +142,7 @@ final class LoopBatcher {
                 r.result().completeExceptionally(notConnected());
                 continue;
             }
-            onAnswer(context, batch, IndexScripts.<Object>call(c, connection::scheduleFlush, r.script(),
+            onAnswer(context, batch, IndexScripts.<Object>call(connection, connection::scheduleFlush, r.script(),
                     r.keys(), r.args(), r.script() == IndexScripts.RECORD ? ScriptOutputType.MULTI
                             : ScriptOutputType.INTEGER), (values, error) -> {
                         if (error != null) {
@@ -174,7 +176,8 @@ final class LoopBatcher {
             for (int j = 0; j < plain.size(); j++) {
                 mappingKeys[j] = call.keys()[2 * plain.get(j)];
             }
-            CompletionStage<List<io.lettuce.core.KeyValue<String, String>>> mget = c.mget(mappingKeys);
+            CompletionStage<List<String>> mget = connection.dispatch(new RespCommand<>(CommandType.MGET,
+                    new ValueListOutput<>(ExactUtf8Codec.INSTANCE), mappingKeys));
             connection.scheduleFlush();
             onAnswer(context, batch, mget, (values, error) -> {
                 for (int j = 0; j < plain.size(); j++) {
@@ -182,8 +185,7 @@ final class LoopBatcher {
                     if (error != null) {
                         r.completeExceptionally(error);
                     } else {
-                        var kv = values.get(j);
-                        r.complete(kv.hasValue() ? Optional.of(kv.getValue()) : Optional.empty());
+                        r.complete(Optional.ofNullable(values.get(j)));
                     }
                 }
             });
@@ -199,7 +201,8 @@ final class LoopBatcher {
             System.arraycopy(notes.get(j).keys(), 0, keys, 2 * j, 2);
             System.arraycopy(notes.get(j).args(), 0, args, 5 * j, 5);
         }
-        onAnswer(context, batch, IndexScripts.<Object>call(c, connection::scheduleFlush, IndexScripts.NOTE_EVENTS, keys,
+        onAnswer(context, batch, IndexScripts.<Object>call(connection, connection::scheduleFlush, IndexScripts.NOTE_EVENTS,
+                keys,
                 args, ScriptOutputType.INTEGER), (value, error) -> {
                     for (LoopBatch.Record r : notes) {
                         if (error != null) {
@@ -238,7 +241,8 @@ final class LoopBatcher {
             System.arraycopy(call.keys(), 2 * i, keys, 2 * j, 2);
             System.arraycopy(call.args(), 4 * i, args, 4 * j, 4);
         }
-        onAnswer(context, batch, IndexScripts.<List<Object>>call(c, connection::scheduleFlush, IndexScripts.LOOKUP_MANY,
+        onAnswer(context, batch, IndexScripts.<List<Object>>call(connection, connection::scheduleFlush,
+                IndexScripts.LOOKUP_MANY,
                 keys, args, ScriptOutputType.MULTI),
                 (flat, error) -> {
                     for (int j = 0; j < which.size(); j++) {

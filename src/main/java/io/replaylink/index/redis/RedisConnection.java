@@ -198,6 +198,18 @@ final class RedisConnection implements AutoCloseable {
         }
     }
 
+    /** Issues {@code command} (written at the next flush); fails at once while not connected. */
+    <T> java.util.concurrent.CompletableFuture<T> dispatch(RespCommand<T> command) {
+        StatefulConnection<String, String> conn = connection;
+        if (closed || conn == null) {
+            return java.util.concurrent.CompletableFuture.failedFuture(LoopBatcher.notConnected());
+        }
+        io.lettuce.core.protocol.AsyncCommand<String, String, T> async =
+                new io.lettuce.core.protocol.AsyncCommand<>(command);
+        conn.dispatch(async);
+        return async;
+    }
+
     /** Writes to Redis so far (each sends every command issued since the one before). */
     long writes() {
         return writes.get();
