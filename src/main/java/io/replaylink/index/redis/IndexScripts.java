@@ -1,12 +1,12 @@
 package io.replaylink.index.redis;
 
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.output.CommandOutput;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.output.NestedMultiOutput;
 import io.lettuce.core.protocol.CommandType;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * The index's Lua scripts, each atomic on the Redis server, and how they are called: by SHA, sent again in full on
@@ -201,49 +202,37 @@ final class IndexScripts {
     /** Calls {@code script}; {@code flush} sends what was issued (see {@link RedisConnection#scheduleFlush()}). */
     static <T> CompletionStage<T> call(RedisClusterAsyncCommands<String, String> c, Runnable flush, Script script,
                                        String[] keys, String[] args, ScriptOutputType type) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        CompletionStage<T> bySha = c.evalsha(script.sha(), type, keys, args);
-        flush.run();
-        bySha.whenComplete((value, error) -> {
-            if (error == null) {
-                result.complete(value);
-            } else if (error instanceof RedisNoScriptException
-                    || error.getCause() instanceof RedisNoScriptException) {
-                CompletionStage<T> byBody = c.eval(script.body(), type, keys, args);
-                flush.run();
-                byBody.whenComplete((v, e) -> {
-                    if (e == null) {
-                        result.complete(v);
-                    } else {
-                        result.completeExceptionally(e);
-                    }
-                });
-            } else {
-                result.completeExceptionally(error);
-            }
-        });
-        return result;
+        return bySha(flush, () -> c.evalsha(script.sha(), type, keys, args),
+                () -> c.eval(script.body(), type, keys, args));
     }
 
     /**
-     * As {@link #call}, for standalone Redis: the commands written by {@link RespCommand} (its arguments in one pass)
-     * through {@code connection}.
+     * As above, for standalone Redis: the commands written by {@link RespCommand} (its arguments in one pass) through
+     * {@code connection}.
      */
     static <T> CompletionStage<T> call(RedisConnection connection, Runnable flush, Script script, String[] keys,
                                        String[] args, ScriptOutputType type) {
+        return bySha(flush,
+                () -> connection.dispatch(RespCommand.<T>script(CommandType.EVALSHA, output(type), script.sha(), keys,
+                        args)),
+                () -> connection.dispatch(RespCommand.<T>script(CommandType.EVAL, output(type), script.body(), keys,
+                        args)));
+    }
+
+    /** The script by its SHA; by its body when Redis does not know it yet (NOSCRIPT). */
+    private static <T> CompletionStage<T> bySha(Runnable flush, Supplier<CompletionStage<T>> bySha,
+                                                Supplier<CompletionStage<T>> byBody) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        CompletionStage<T> bySha = connection.dispatch(RespCommand.script(CommandType.EVALSHA, output(type),
-                script.sha(), keys, args));
+        CompletionStage<T> first = bySha.get();
         flush.run();
-        bySha.whenComplete((value, error) -> {
+        first.whenComplete((value, error) -> {
             if (error == null) {
                 result.complete(value);
             } else if (error instanceof RedisNoScriptException
                     || error.getCause() instanceof RedisNoScriptException) {
-                CompletionStage<T> byBody = connection.dispatch(RespCommand.script(CommandType.EVAL, output(type),
-                        script.body(), keys, args));
+                CompletionStage<T> second = byBody.get();
                 flush.run();
-                byBody.whenComplete((v, e) -> {
+                second.whenComplete((v, e) -> {
                     if (e == null) {
                         result.complete(v);
                     } else {
