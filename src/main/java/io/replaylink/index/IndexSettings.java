@@ -18,7 +18,8 @@ import io.replaylink.spi.PluginConfigException;
  *                           default 30000, the default {@code server.sink_timeout_ms}, the longest a hand-off takes
  * @param noteTtlSecs        how long the why-notes of events and traces are kept; default 9000 (pending_ttl_secs and
  *                           an hour: "it waited, and its replay never came" stays answerable for an hour)
- * @param maxNotes           event notes kept at most per organisation (beyond, a random older one goes); default 100000
+ * @param maxNotes           notes kept at most per organisation; default 100000 (Redis: event notes, beyond which a
+ *                           random older one goes; the in-process index: notes of both kinds, the oldest going first)
  */
 public record IndexSettings(String namespace, long mappingTtlSecs, long pendingTtlSecs, int maxPendingPerTrace,
                             int maxLateLinksPerReplay, long claimLeaseMs, long noteTtlSecs, int maxNotes) {
