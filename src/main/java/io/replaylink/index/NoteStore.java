@@ -14,11 +14,12 @@ import java.util.TreeMap;
 /**
  * The in-process index's why-notes as a ring of fixed-size records, written in order and never looked up when
  * written: a note costs one record's writes (no hash table, no eviction chain, no JSON), and a question (the why-API,
- * an operator's) scans the ring's id columns from the newest record back, a few hundred microseconds for the whole
- * ring. An event's note made by the linker ({@link LinkNote}) keeps its fields in its record: ids as two longs each,
- * its few short strings (level, path, form, reason, instance) as codes of a small table, and its JSON is made when it
- * is read, the same text as {@link LinkNote#toJson}. Any other note (how a trace's replay was learned, a plugin's
- * note, one with an id not of 32 hex digits or a string without a code) keeps its JSON in a ring of bytes that the
+ * an operator's) scans the ring's id columns from the newest record back (about half a millisecond a pass over
+ * 100,000 records; a question about an event takes four). An event's note made by the linker ({@link LinkNote})
+ * keeps its fields in its record: ids as two longs each (the string beside them when it is not 32 hex digits), its
+ * few short strings (level, path, form, reason, instance) as codes of a small table, and its JSON is made when it is
+ * read, the same text as {@link LinkNote#toJson}. Any other note (how a trace's replay was learned, a plugin's note,
+ * one with a replay id not of 32 hex digits or a string without a code) keeps its JSON in a ring of bytes that the
  * record points into. At most {@code max_notes} records (notes of both kinds) within three quarters of the budget
  * (a quarter of {@code max_bytes}), the bytes in the rest; the newest record overwrites the oldest, and a note whose
  * bytes the byte ring wrote over is gone: the oldest notes go first, of either kind. A later note of an event is its
@@ -101,25 +102,15 @@ final class NoteStore {
         int form = code(n.form());
         int reason = code(n.reason());
         int by = code(n.by());
-        if ((level | path | form | reason | by) < 0 || !IdTable.isHexId(n.eventId())
-                || traceId != null && !IdTable.isHexId(traceId) || replayId != null && !IdTable.isHexId(replayId)) {
+        if ((level | path | form | reason | by) < 0 || replayId != null && !IdTable.isHexId(replayId)) {
             noteEvent(n.eventId(), traceId, n.toJson(), keepUntil);
             return;
         }
         int r = next();
         int at = STRIDE * r;
-        idHi[r] = IdTable.half(n.eventId(), 0);
-        records[at + ID_LO] = IdTable.half(n.eventId(), 16);
         long meta = LINK | (n.linked() ? LINKED : 0) | (long) level << LEVEL_SHIFT | (long) path << PATH_SHIFT
-                | (long) form << FORM_SHIFT | (long) reason << REASON_SHIFT | (long) by << BY_SHIFT;
-        if (traceId == null) {
-            meta |= NO_TRACE;
-            traceHi[r] = 0;
-            records[at + TRACE_LO] = 0;
-        } else {
-            traceHi[r] = IdTable.half(traceId, 0);
-            records[at + TRACE_LO] = IdTable.half(traceId, 16);
-        }
+                | (long) form << FORM_SHIFT | (long) reason << REASON_SHIFT | (long) by << BY_SHIFT
+                | putId(r, true, n.eventId()) | putId(r, false, traceId);
         if (replayId == null) {
             meta |= NO_REPLAY;
             records[at + A] = 0;
@@ -158,33 +149,35 @@ final class NoteStore {
         }
         int r = next();
         int at = STRIDE * r;
-        long meta = kind;
-        if (IdTable.isHexId(id)) {
-            idHi[r] = IdTable.half(id, 0);
-            records[at + ID_LO] = IdTable.half(id, 16);
-        } else {
-            meta |= ODD_ID;
-            idHi[r] = id.hashCode();
-            records[at + ID_LO] = id.length();
-            odd(true)[r] = id;
-        }
-        if (traceId == null) {
-            meta |= NO_TRACE;
-            traceHi[r] = 0;
-            records[at + TRACE_LO] = 0;
-        } else if (IdTable.isHexId(traceId)) {
-            traceHi[r] = IdTable.half(traceId, 0);
-            records[at + TRACE_LO] = IdTable.half(traceId, 16);
-        } else {
-            meta |= ODD_TRACE;
-            traceHi[r] = traceId.hashCode();
-            records[at + TRACE_LO] = traceId.length();
-            odd(false)[r] = traceId;
-        }
+        long meta = kind | putId(r, true, id) | putId(r, false, traceId);
         records[at + META] = meta;
         records[at + KEEP_UNTIL] = keepUntil;
         records[at + A] = position;
         records[at + B] = bytes.length;
+    }
+
+    /**
+     * Writes record {@code r}'s event id ({@code event}; else its trace id) as {@link Key#of} reads one: two longs
+     * (the high one in its column, which a question scans), the string itself beside them when it is not 32 hex
+     * digits. Answers the meta word's flags for it.
+     */
+    private long putId(int r, boolean event, String id) {
+        long[] hi = event ? idHi : traceHi;
+        int lo = STRIDE * r + (event ? ID_LO : TRACE_LO);
+        if (id == null) {
+            hi[r] = 0;
+            records[lo] = 0;
+            return event ? 0 : NO_TRACE;
+        }
+        if (IdTable.isHexId(id)) {
+            hi[r] = IdTable.half(id, 0);
+            records[lo] = IdTable.half(id, 16);
+            return 0;
+        }
+        hi[r] = id.hashCode();
+        records[lo] = id.length();
+        odd(event)[r] = id;
+        return event ? ODD_ID : ODD_TRACE;
     }
 
     /** The next record (the newest; over the oldest once the ring is full), its odd ids cleared. */
@@ -261,7 +254,7 @@ final class NoteStore {
 
     // reading: from the newest record back to the oldest still in the ring
 
-    /** An id as the columns keep it: two longs, and the string itself when it is not 32 hex digits. */
+    /** An id as the columns keep it ({@link #putId}): two longs, and the string itself when it is not 32 hex digits. */
     private record Key(long hi, long lo, String odd) {
         static Key of(String id) {
             return IdTable.isHexId(id) ? new Key(IdTable.half(id, 0), IdTable.half(id, 16), null)
@@ -308,13 +301,22 @@ final class NoteStore {
             return new String(ring, (int) (records[at + A] % byteCapacity), (int) records[at + B],
                     StandardCharsets.UTF_8);
         }
-        return new LinkNote(IdTable.hexId(idHi[r], records[at + ID_LO]),
-                (meta & NO_TRACE) != 0 ? null : IdTable.hexId(traceHi[r], records[at + TRACE_LO]),
+        return new LinkNote(idText(r, true), idText(r, false),
                 records[at + PROJECT], decode(meta, LEVEL_SHIFT), (meta & LINKED) != 0, decode(meta, PATH_SHIFT),
                 decode(meta, FORM_SHIFT), decode(meta, REASON_SHIFT),
                 (meta & NO_REPLAY) != 0 ? null : IdTable.hexId(records[at + A], records[at + B]),
                 records[at + AT], Double.longBitsToDouble(records[at + EVENT_AT]), records[at + WAIT_UNTIL],
                 decode(meta, BY_SHIFT)).toJson();
+    }
+
+    /** Record {@code r}'s event id ({@code event}; else its trace id, or null), as it was written. */
+    private String idText(int r, boolean event) {
+        long meta = records[STRIDE * r + META];
+        if (event) {
+            return (meta & ODD_ID) != 0 ? oddIds[r] : IdTable.hexId(idHi[r], records[STRIDE * r + ID_LO]);
+        }
+        return (meta & NO_TRACE) != 0 ? null : (meta & ODD_TRACE) != 0 ? oddTraces[r]
+                : IdTable.hexId(traceHi[r], records[STRIDE * r + TRACE_LO]);
     }
 
     private String decode(long meta, int shift) {

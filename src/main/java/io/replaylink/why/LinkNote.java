@@ -33,7 +33,10 @@ public record LinkNote(String eventId, String traceId, long projectId, String le
                        String form, String reason, String replayId, long atMillis, double eventAt, long expiresAt,
                        String by) implements java.util.function.Supplier<String> {
 
-    /** The note's JSON ({@link #toJson}), made when a store asks for it: at once by default, as the note is written. */
+    /**
+     * The note's JSON ({@link #toJson}), made when a store asks for it: by the SPI's default as the note is written;
+     * the in-process index keeps the fields instead and makes it when the note is read.
+     */
     @Override
     public String get() {
         return toJson();

@@ -1,7 +1,6 @@
 package io.replaylink.index.redis;
 
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.output.ValueListOutput;
 import io.lettuce.core.protocol.CommandType;
 import io.vertx.core.Context;
@@ -129,16 +128,17 @@ final class LoopBatcher {
     }
 
     private void issue(Context context, LoopBatch batch) {
-        RedisClusterAsyncCommands<String, String> c = connection.commands();
+        // the commands go through the connection's dispatch (RespCommand); while not connected, every one fails at once
+        boolean connected = connection.commands() != null;
         // records first: a lookup of the same trace issued meanwhile then finds the mapping
         List<LoopBatch.Record> records = batch.takeRecords();
         List<LoopBatch.Record> notes = new ArrayList<>();
         for (LoopBatch.Record r : records) {
-            if (r.script() == IndexScripts.NOTE_EVENTS && c != null) {
+            if (r.script() == IndexScripts.NOTE_EVENTS && connected) {
                 notes.add(r);
                 continue;
             }
-            if (c == null) {
+            if (!connected) {
                 r.result().completeExceptionally(notConnected());
                 continue;
             }
@@ -153,11 +153,11 @@ final class LoopBatcher {
                     });
         }
         for (int from = 0; from < notes.size(); from += MAX_BATCH) {
-            noteAll(context, batch, c, notes.subList(from, Math.min(notes.size(), from + MAX_BATCH)));
+            noteAll(context, batch, notes.subList(from, Math.min(notes.size(), from + MAX_BATCH)));
         }
         while (!batch.results.isEmpty()) {
             LoopBatch.Call call = batch.take(MAX_BATCH);
-            if (c == null) {
+            if (!connected) {
                 call.results().forEach(r -> r.completeExceptionally(notConnected()));
                 continue;
             }
@@ -167,7 +167,7 @@ final class LoopBatcher {
                 (call.args()[4 * i].isEmpty() ? plain : remember).add(i);
             }
             if (!remember.isEmpty()) {
-                remember(context, batch, c, call, remember);
+                remember(context, batch, call, remember);
             }
             if (plain.isEmpty()) {
                 continue;
@@ -193,17 +193,15 @@ final class LoopBatcher {
     }
 
     /** The batch's why-notes as one script call (they were one call each: most of the commands per envelope). */
-    private void noteAll(Context context, LoopBatch batch, RedisClusterAsyncCommands<String, String> c,
-                         List<LoopBatch.Record> notes) {
+    private void noteAll(Context context, LoopBatch batch, List<LoopBatch.Record> notes) {
         String[] keys = new String[2 * notes.size()];
         String[] args = new String[5 * notes.size()];
         for (int j = 0; j < notes.size(); j++) {
             System.arraycopy(notes.get(j).keys(), 0, keys, 2 * j, 2);
             System.arraycopy(notes.get(j).args(), 0, args, 5 * j, 5);
         }
-        onAnswer(context, batch, IndexScripts.<Object>call(connection, connection::scheduleFlush, IndexScripts.NOTE_EVENTS,
-                keys,
-                args, ScriptOutputType.INTEGER), (value, error) -> {
+        onAnswer(context, batch, IndexScripts.<Object>call(connection, connection::scheduleFlush,
+                IndexScripts.NOTE_EVENTS, keys, args, ScriptOutputType.INTEGER), (value, error) -> {
                     for (LoopBatch.Record r : notes) {
                         if (error != null) {
                             r.result().completeExceptionally(error);
@@ -232,8 +230,7 @@ final class LoopBatcher {
         }));
     }
 
-    private void remember(Context context, LoopBatch batch, RedisClusterAsyncCommands<String, String> c,
-                          LoopBatch.Call call, List<Integer> which) {
+    private void remember(Context context, LoopBatch batch, LoopBatch.Call call, List<Integer> which) {
         String[] keys = new String[2 * which.size()];
         String[] args = new String[4 * which.size()];
         for (int j = 0; j < which.size(); j++) {
@@ -242,8 +239,7 @@ final class LoopBatcher {
             System.arraycopy(call.args(), 4 * i, args, 4 * j, 4);
         }
         onAnswer(context, batch, IndexScripts.<List<Object>>call(connection, connection::scheduleFlush,
-                IndexScripts.LOOKUP_MANY,
-                keys, args, ScriptOutputType.MULTI),
+                IndexScripts.LOOKUP_MANY, keys, args, ScriptOutputType.MULTI),
                 (flat, error) -> {
                     for (int j = 0; j < which.size(); j++) {
                         CompletableFuture<Optional<String>> r = call.results().get(which.get(j));

@@ -1,5 +1,8 @@
 package io.replaylink.index.redis;
 
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.output.ValueListOutput;
 import io.lettuce.core.protocol.Command;
@@ -8,6 +11,7 @@ import io.lettuce.core.protocol.CommandType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.replaylink.testing.RedisServers;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -15,8 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The one-pass command writes the bytes lettuce's own command writes for the same arguments (also against Redis:
  * RedisReplayIndexTest's batched lookups, records and notes go through it). */
@@ -94,5 +101,35 @@ class RespCommandTest {
                 .isEqualTo(expected);
         assertThat(new String(expected, StandardCharsets.US_ASCII))
                 .startsWith("*4\r\n$4\r\nMGET\r\n$8\r\nrl:{a}:t\r\n$0\r\n\r\n$1000\r\n");
+    }
+
+    @Test
+    void againstRedisItIsAnsweredAndTimesOutAfterTheCommandTimeout() throws Exception {
+        try (RedisServers.RedisServer redis = RedisServers.RedisServer.start()) {
+            RedisServers.command(redis.port(), "SET", "rl:k1", "vé");
+            RedisSettings settings = new RedisSettings(List.of(RedisURI.create(redis.uri())), false, 300, 2000, false,
+                    0, 0, 0);
+            try (RedisConnection connection = new RedisConnection(settings, null)) {
+                long until = System.nanoTime() + 10_000_000_000L;
+                while (!connection.connected() && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                }
+                assertThat(connection.connected()).isTrue();
+                assertThat(connection.dispatch(new RespCommand<>(CommandType.MGET,
+                        new ValueListOutput<>(ExactUtf8Codec.INSTANCE), "rl:k1", "rl:none")).get(5, TimeUnit.SECONDS))
+                        .containsExactly("vé", null);
+                assertThat(IndexScripts.<Long>call(connection, () -> { }, IndexScripts.Script.of("return #KEYS + #ARGV"),
+                        new String[] {"rl:a"}, new String[] {"x", "y"}, ScriptOutputType.INTEGER)
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS)).as("EVAL after NOSCRIPT").isEqualTo(3L);
+                RedisServers.pauseClients(redis.port(), 2000);
+                long started = System.nanoTime();
+                CompletableFuture<List<String>> held = connection.dispatch(new RespCommand<>(CommandType.MGET,
+                        new ValueListOutput<>(ExactUtf8Codec.INSTANCE), "rl:k1"));
+                assertThatThrownBy(() -> held.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(
+                        RedisCommandTimeoutException.class);
+                assertThat((System.nanoTime() - started) / 1_000_000).as("ms until it timed out").isBetween(250L,
+                        1500L);
+            }
+        }
     }
 }

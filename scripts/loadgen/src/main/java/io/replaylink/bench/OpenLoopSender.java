@@ -108,8 +108,8 @@ final class OpenLoopSender {
             }
             synchronized (this) {
                 return new LoadGenerator.Result(stream.requests().size(), Map.copyOf(byStatus), errors, latency,
-                        seconds, Map.copyOf(wrong), List.of(), LoadGenerator.gcMillis() - gc0, sendLag, firstUnexpected, accepted,
-                        refusalsWithoutRetryAfter);
+                        seconds, Map.copyOf(wrong), List.of(), LoadGenerator.gcMillis() - gc0, sendLag, firstUnexpected,
+                        accepted, refusalsWithoutRetryAfter);
             }
         }
     }
