@@ -10,6 +10,10 @@ public final class Uuids {
         if (id == null) {
             return null;
         }
+        if (isLowerHex(id)) {
+            // the form SDKs send: the id itself (no copy) unless it is the nil UUID
+            return ZERO.equals(id) ? null : id;
+        }
         String s = id.length() == 36 && id.charAt(8) == '-' && id.charAt(13) == '-' && id.charAt(18) == '-'
                 && id.charAt(23) == '-' ? id.replace("-", "") : id;
         if (s.length() != 32) {
@@ -27,6 +31,60 @@ public final class Uuids {
             out[i] = Character.forDigit(d, 16);
         }
         return allZero ? null : new String(out);
+    }
+
+    private static final String ZERO = "0".repeat(32);
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long ONES = 0x0101010101010101L;
+
+    /**
+     * Whether {@code id} is 32 lower-case hex digits (then {@link #hexHalf} reads it). Eight characters at a time as
+     * the bytes of a long, no branch per character: ids are read several times per event.
+     */
+    public static boolean isLowerHex(String id) {
+        if (id.length() != 32) {
+            return false;
+        }
+        int any = 0;
+        for (int i = 0; i < 32; i++) {
+            any |= id.charAt(i);
+        }
+        // beyond ASCII a character's low byte could pass for a digit
+        return any < 0x80 && hexBytes(eight(id, 0)) & hexBytes(eight(id, 8)) & hexBytes(eight(id, 16))
+                & hexBytes(eight(id, 24));
+    }
+
+    /** Sixteen hex digits of an id {@link #isLowerHex} accepts, from {@code from}, as a long. */
+    public static long hexHalf(String id, int from) {
+        return nibbles(eight(id, from)) << 32 | nibbles(eight(id, from + 8));
+    }
+
+    /** Eight ASCII characters from {@code i} as the bytes of a long, the first in the lowest. */
+    private static long eight(String s, int i) {
+        return s.charAt(i) | (long) s.charAt(i + 1) << 8 | (long) s.charAt(i + 2) << 16
+                | (long) s.charAt(i + 3) << 24 | (long) s.charAt(i + 4) << 32 | (long) s.charAt(i + 5) << 40
+                | (long) s.charAt(i + 6) << 48 | (long) s.charAt(i + 7) << 56;
+    }
+
+    /** Per byte (each below 0x80), the high bit when it is at least {@code c}. */
+    private static long atLeast(long x, int c) {
+        return (x + (0x80 - c) * ONES) & HIGH_BITS;
+    }
+
+    /** Whether all eight bytes (each below 0x80) are 0-9 or a-f. */
+    private static boolean hexBytes(long x) {
+        long digit = atLeast(x, '0') & ~atLeast(x, '9' + 1);
+        long letter = atLeast(x, 'a') & ~atLeast(x, 'f' + 1);
+        return (digit | letter) == HIGH_BITS;
+    }
+
+    /** Eight hex digits (as {@link #hexBytes} accepts) as a 32-bit value, the first digit the highest. */
+    private static long nibbles(long x) {
+        // '0'-'9' have bit 6 clear and their value in the low four bits; 'a'-'f' have it set and value - 9 there
+        long v = (x & 0x0F0F0F0F0F0F0F0FL) + 9 * ((x >>> 6) & ONES);
+        long pairs = ((v << 4) | (v >>> 8)) & 0x00FF00FF00FF00FFL;
+        long quads = ((pairs << 8) | (pairs >>> 16)) & 0x0000FFFF0000FFFFL;
+        return ((quads << 16) | (quads >>> 32)) & 0xFFFFFFFFL;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.replaylink.index;
 
+import io.replaylink.envelope.Uuids;
+
 import java.util.Arrays;
 
 /**
@@ -72,31 +74,14 @@ abstract class IdTable {
 
     // ids: 32 lower-case hex digits as two longs, or the string itself
 
-    /** The value of a lower-case hex digit, or -1. */
-    private static int hex(char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-    }
-
     /** Whether {@code id} is 32 lower-case hex digits (then {@link #half} reads it). */
     static boolean isHexId(String id) {
-        if (id.length() != 32) {
-            return false;
-        }
-        for (int i = 0; i < 32; i++) {
-            if (hex(id.charAt(i)) < 0) {
-                return false;
-            }
-        }
-        return true;
+        return Uuids.isLowerHex(id);
     }
 
     /** Sixteen hex digits of {@code id} from {@code from}, as a long. */
     static long half(String id, int from) {
-        long v = 0;
-        for (int i = from; i < from + 16; i++) {
-            v = v << 4 | hex(id.charAt(i));
-        }
-        return v;
+        return Uuids.hexHalf(id, from);
     }
 
     /** Two longs as 32 lower-case hex digits. */
