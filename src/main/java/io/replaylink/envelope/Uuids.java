@@ -59,6 +59,31 @@ public final class Uuids {
         return nibbles(eight(id, from)) << 32 | nibbles(eight(id, from + 8));
     }
 
+    /** Two longs (as {@link #hexHalf} reads them) as the id's 32 lower-case hex digits. */
+    public static String hexId(long hi, long lo) {
+        byte[] out = new byte[32];
+        DIGITS.set(out, 0, hexBytes((int) (hi >>> 32)));
+        DIGITS.set(out, 8, hexBytes((int) hi));
+        DIGITS.set(out, 16, hexBytes((int) (lo >>> 32)));
+        DIGITS.set(out, 24, hexBytes((int) lo));
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static final java.lang.invoke.VarHandle DIGITS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** Eight hex digits of {@code value}, the highest first, as the bytes of a long (the first in the lowest). */
+    private static long hexBytes(int value) {
+        // each nibble to its own byte, the lowest nibble in the lowest byte; then the highest first
+        long s = value & 0xFFFFFFFFL;
+        s = (s | s << 16) & 0x0000FFFF0000FFFFL;
+        s = (s | s << 8) & 0x00FF00FF00FF00FFL;
+        s = (s | s << 4) & 0x0F0F0F0F0F0F0F0FL;
+        s = Long.reverseBytes(s);
+        // '0' + d, and 39 more from 10 on (to 'a'): d + 6 reaches bit 4 exactly then
+        return s + '0' * ONES + (((s + 6 * ONES) >>> 4) & ONES) * 39;
+    }
+
     /** Eight ASCII characters from {@code i} as the bytes of a long, the first in the lowest. */
     private static long eight(String s, int i) {
         return s.charAt(i) | (long) s.charAt(i + 1) << 8 | (long) s.charAt(i + 2) << 16

@@ -86,14 +86,7 @@ abstract class IdTable {
 
     /** Two longs as 32 lower-case hex digits. */
     static String hexId(long hi, long lo) {
-        byte[] out = new byte[32];
-        for (int i = 15; i >= 0; i--) {
-            out[i] = (byte) "0123456789abcdef".charAt((int) (hi & 15));
-            out[16 + i] = (byte) "0123456789abcdef".charAt((int) (lo & 15));
-            hi >>>= 4;
-            lo >>>= 4;
-        }
-        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return Uuids.hexId(hi, lo);
     }
 
     /** The id of entry {@code e}. */

@@ -52,7 +52,12 @@ class UuidsTest {
             assertThat(Uuids.isLowerHex(id)).isTrue();
             assertThat(Uuids.hexHalf(id, 0)).isEqualTo(hi);
             assertThat(Uuids.hexHalf(id, 16)).isEqualTo(lo);
+            assertThat(Uuids.hexId(hi, lo)).isEqualTo(id);
         }
+        assertThat(Uuids.hexId(0, 0)).isEqualTo("0".repeat(32));
+        assertThat(Uuids.hexId(-1, -1)).isEqualTo("f".repeat(32));
+        assertThat(Uuids.hexId(0x0123456789abcdefL, 0xfedcba9876543210L))
+                .isEqualTo("0123456789abcdeffedcba9876543210");
         assertThat(Uuids.isLowerHex("0".repeat(31))).isFalse();
         assertThat(Uuids.isLowerHex("0".repeat(33))).isFalse();
         assertThat(Uuids.isLowerHex("")).isFalse();

@@ -1,5 +1,7 @@
 package io.replaylink.index.redis;
 
+import io.replaylink.envelope.Uuids;
+
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -137,6 +139,9 @@ final class KnownReplays {
         if (id == null || id.length() != 32) {
             return null;
         }
+        if (Uuids.isLowerHex(id)) {
+            return new long[] {Uuids.hexHalf(id, 0), Uuids.hexHalf(id, 16)};
+        }
         long hi = 0;
         long lo = 0;
         for (int i = 0; i < 32; i++) {
@@ -155,14 +160,7 @@ final class KnownReplays {
     }
 
     static String format(long hi, long lo) {
-        char[] out = new char[32];
-        for (int i = 15; i >= 0; i--) {
-            out[i] = Character.forDigit((int) (hi & 15), 16);
-            out[16 + i] = Character.forDigit((int) (lo & 15), 16);
-            hi >>>= 4;
-            lo >>>= 4;
-        }
-        return new String(out);
+        return Uuids.hexId(hi, lo);
     }
 
     /**
