@@ -28,7 +28,12 @@ final class ContentDecoding {
     static final int INLINE_OUTPUT_BYTES = 1 << 20;
     private static final int CHUNK = 64 * 1024;
 
-    enum Encoding { IDENTITY, GZIP, DEFLATE, BR, ZSTD }
+    enum Encoding {
+        IDENTITY, GZIP, DEFLATE, BR, ZSTD;
+
+        /** The metrics' label, made once (a label made per request misses the metrics' cache of label values). */
+        final String label = name().toLowerCase(java.util.Locale.ROOT);
+    }
 
     private ContentDecoding() {
     }

@@ -22,7 +22,6 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -146,7 +145,7 @@ final class IngestEndpoint {
             int compressed = raw.readableBytes();
             return ContentDecoding.decode(vertx, encoding, raw, limit, reservation).andThen(ar -> raw.release())
                     .map(body -> {
-                        metrics.bodyBytes(encoding.name().toLowerCase(Locale.ROOT), compressed, body.readableBytes());
+                        metrics.bodyBytes(encoding.label, compressed, body.readableBytes());
                         return body;
                     });
         }
