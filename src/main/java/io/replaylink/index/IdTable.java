@@ -74,24 +74,9 @@ abstract class IdTable {
 
     // ids: 32 lower-case hex digits as two longs, or the string itself
 
-    /** Whether {@code id} is 32 lower-case hex digits (then {@link #half} reads it). */
-    static boolean isHexId(String id) {
-        return Uuids.isLowerHex(id);
-    }
-
-    /** Sixteen hex digits of {@code id} from {@code from}, as a long. */
-    static long half(String id, int from) {
-        return Uuids.hexHalf(id, from);
-    }
-
-    /** Two longs as 32 lower-case hex digits. */
-    static String hexId(long hi, long lo) {
-        return Uuids.hexId(hi, lo);
-    }
-
     /** The id of entry {@code e}. */
     final String id(int e) {
-        return oddKey[e] != null ? oddKey[e] : hexId(keys[2 * e], keys[2 * e + 1]);
+        return oddKey[e] != null ? oddKey[e] : Uuids.hexId(keys[2 * e], keys[2 * e + 1]);
     }
 
     /** A key's hash in a slot's upper half: bit 31 says the key is not hex. */
@@ -121,9 +106,9 @@ abstract class IdTable {
 
     /** The entry of {@code id}, or -1, where it is in the order. */
     final int find(String id) {
-        boolean odd = !isHexId(id);
-        long hi = odd ? id.hashCode() : half(id, 0);
-        long lo = odd ? id.length() : half(id, 16);
+        boolean odd = !Uuids.isLowerHex(id);
+        long hi = odd ? id.hashCode() : Uuids.hexHalf(id, 0);
+        long lo = odd ? id.length() : Uuids.hexHalf(id, 16);
         long h = hash(hi, lo, odd);
         int mask = slots.length - 1;
         for (int s = (int) h & mask; ; s = (s + 1) & mask) {
@@ -158,9 +143,9 @@ abstract class IdTable {
             }
             e = used++;
         }
-        boolean odd = !isHexId(id);
-        long hi = odd ? id.hashCode() : half(id, 0);
-        long lo = odd ? id.length() : half(id, 16);
+        boolean odd = !Uuids.isLowerHex(id);
+        long hi = odd ? id.hashCode() : Uuids.hexHalf(id, 0);
+        long lo = odd ? id.length() : Uuids.hexHalf(id, 16);
         keys[2 * e] = hi;
         keys[2 * e + 1] = lo;
         oddKey[e] = odd ? id : null;

@@ -1,5 +1,6 @@
 package io.replaylink.index;
 
+import io.replaylink.envelope.Uuids;
 import io.replaylink.why.LinkNote;
 
 import java.nio.charset.StandardCharsets;
@@ -102,7 +103,7 @@ final class NoteStore {
         int form = code(n.form());
         int reason = code(n.reason());
         int by = code(n.by());
-        if ((level | path | form | reason | by) < 0 || replayId != null && !IdTable.isHexId(replayId)) {
+        if ((level | path | form | reason | by) < 0 || replayId != null && !Uuids.isLowerHex(replayId)) {
             noteEvent(n.eventId(), traceId, n.toJson(), keepUntil);
             return;
         }
@@ -116,8 +117,8 @@ final class NoteStore {
             records[at + A] = 0;
             records[at + B] = 0;
         } else {
-            records[at + A] = IdTable.half(replayId, 0);
-            records[at + B] = IdTable.half(replayId, 16);
+            records[at + A] = Uuids.hexHalf(replayId, 0);
+            records[at + B] = Uuids.hexHalf(replayId, 16);
         }
         records[at + META] = meta;
         records[at + KEEP_UNTIL] = keepUntil;
@@ -169,9 +170,9 @@ final class NoteStore {
             records[lo] = 0;
             return event ? 0 : NO_TRACE;
         }
-        if (IdTable.isHexId(id)) {
-            hi[r] = IdTable.half(id, 0);
-            records[lo] = IdTable.half(id, 16);
+        if (Uuids.isLowerHex(id)) {
+            hi[r] = Uuids.hexHalf(id, 0);
+            records[lo] = Uuids.hexHalf(id, 16);
             return 0;
         }
         hi[r] = id.hashCode();
@@ -257,7 +258,7 @@ final class NoteStore {
     /** An id as the columns keep it ({@link #putId}): two longs, and the string itself when it is not 32 hex digits. */
     private record Key(long hi, long lo, String odd) {
         static Key of(String id) {
-            return IdTable.isHexId(id) ? new Key(IdTable.half(id, 0), IdTable.half(id, 16), null)
+            return Uuids.isLowerHex(id) ? new Key(Uuids.hexHalf(id, 0), Uuids.hexHalf(id, 16), null)
                     : new Key(id.hashCode(), id.length(), id);
         }
     }
@@ -304,7 +305,7 @@ final class NoteStore {
         return new LinkNote(idText(r, true), idText(r, false),
                 records[at + PROJECT], decode(meta, LEVEL_SHIFT), (meta & LINKED) != 0, decode(meta, PATH_SHIFT),
                 decode(meta, FORM_SHIFT), decode(meta, REASON_SHIFT),
-                (meta & NO_REPLAY) != 0 ? null : IdTable.hexId(records[at + A], records[at + B]),
+                (meta & NO_REPLAY) != 0 ? null : Uuids.hexId(records[at + A], records[at + B]),
                 records[at + AT], Double.longBitsToDouble(records[at + EVENT_AT]), records[at + WAIT_UNTIL],
                 decode(meta, BY_SHIFT)).toJson();
     }
@@ -313,10 +314,10 @@ final class NoteStore {
     private String idText(int r, boolean event) {
         long meta = records[STRIDE * r + META];
         if (event) {
-            return (meta & ODD_ID) != 0 ? oddIds[r] : IdTable.hexId(idHi[r], records[STRIDE * r + ID_LO]);
+            return (meta & ODD_ID) != 0 ? oddIds[r] : Uuids.hexId(idHi[r], records[STRIDE * r + ID_LO]);
         }
         return (meta & NO_TRACE) != 0 ? null : (meta & ODD_TRACE) != 0 ? oddTraces[r]
-                : IdTable.hexId(traceHi[r], records[STRIDE * r + TRACE_LO]);
+                : Uuids.hexId(traceHi[r], records[STRIDE * r + TRACE_LO]);
     }
 
     private String decode(long meta, int shift) {
@@ -400,7 +401,7 @@ final class NoteStore {
         Map<String, String> out = new TreeMap<>();
         for (Map.Entry<Key, Candidate> e : listed.subList(0, Math.min(listed.size(), notesPerTrace))) {
             Key k = e.getKey();
-            out.put(k.odd != null ? k.odd : IdTable.hexId(k.hi, k.lo), text((int) (e.getValue().newest % maxRecords)));
+            out.put(k.odd != null ? k.odd : Uuids.hexId(k.hi, k.lo), text((int) (e.getValue().newest % maxRecords)));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package io.replaylink.index;
 
+import io.replaylink.envelope.Uuids;
 import io.replaylink.spi.ReplayIndex.PendingEvent;
 
 import java.util.Arrays;
@@ -68,20 +69,22 @@ final class TraceTable extends IdTable {
     }
 
     String replayId(int e) {
-        return (flags[INTS * e] & ODD_REPLAY) != 0 ? oddReplay[e] : hexId(numbers[NUMBERS * e], numbers[NUMBERS * e + 1]);
+        return (flags[INTS * e] & ODD_REPLAY) != 0 ? oddReplay[e]
+                : Uuids.hexId(numbers[NUMBERS * e], numbers[NUMBERS * e + 1]);
     }
 
     boolean replayIs(int e, String replayId) {
         if ((flags[INTS * e] & ODD_REPLAY) != 0) {
             return oddReplay[e].equals(replayId);
         }
-        return isHexId(replayId) && half(replayId, 0) == numbers[NUMBERS * e] && half(replayId, 16) == numbers[NUMBERS * e + 1];
+        return Uuids.isLowerHex(replayId) && Uuids.hexHalf(replayId, 0) == numbers[NUMBERS * e]
+                && Uuids.hexHalf(replayId, 16) == numbers[NUMBERS * e + 1];
     }
 
     void setReplay(int e, String replayId) {
-        boolean hexId = isHexId(replayId);
-        numbers[NUMBERS * e] = hexId ? half(replayId, 0) : 0;
-        numbers[NUMBERS * e + 1] = hexId ? half(replayId, 16) : 0;
+        boolean hexId = Uuids.isLowerHex(replayId);
+        numbers[NUMBERS * e] = hexId ? Uuids.hexHalf(replayId, 0) : 0;
+        numbers[NUMBERS * e + 1] = hexId ? Uuids.hexHalf(replayId, 16) : 0;
         if (hexId) {
             if ((flags[INTS * e] & ODD_REPLAY) != 0) {
                 oddReplay[e] = null;
@@ -124,7 +127,7 @@ final class TraceTable extends IdTable {
         if (inlineFirst(e)) {
             if (i == 0) {
                 int n = NUMBERS * e;
-                return new PendingEvent(hexId(numbers[n + 4], numbers[n + 5]), numbers[n + 6],
+                return new PendingEvent(Uuids.hexId(numbers[n + 4], numbers[n + 5]), numbers[n + 6],
                         Double.longBitsToDouble(numbers[n + 7]), LEVELS[flags[INTS * e + 2]], numbers[n + 8]);
             }
             return pending[e][i - 1];
@@ -137,8 +140,8 @@ final class TraceTable extends IdTable {
         int count = flags[INTS * e + 1];
         int from = 0;
         if (inlineFirst(e)) {
-            if (isHexId(eventId) && half(eventId, 0) == numbers[NUMBERS * e + 4]
-                    && half(eventId, 16) == numbers[NUMBERS * e + 5]) {
+            if (Uuids.isLowerHex(eventId) && Uuids.hexHalf(eventId, 0) == numbers[NUMBERS * e + 4]
+                    && Uuids.hexHalf(eventId, 16) == numbers[NUMBERS * e + 5]) {
                 return 0;
             }
             from = 1;
@@ -176,10 +179,10 @@ final class TraceTable extends IdTable {
     private void append(int e, PendingEvent event) {
         int count = flags[INTS * e + 1];
         int level = level(event.level());
-        if (count == 0 && level >= 0 && isHexId(event.eventId())) {
+        if (count == 0 && level >= 0 && Uuids.isLowerHex(event.eventId())) {
             int n = NUMBERS * e;
-            numbers[n + 4] = half(event.eventId(), 0);
-            numbers[n + 5] = half(event.eventId(), 16);
+            numbers[n + 4] = Uuids.hexHalf(event.eventId(), 0);
+            numbers[n + 5] = Uuids.hexHalf(event.eventId(), 16);
             numbers[n + 6] = event.projectId();
             numbers[n + 7] = Double.doubleToRawLongBits(event.timestamp());
             numbers[n + 8] = event.holdUntilMillis();

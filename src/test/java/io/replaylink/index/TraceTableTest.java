@@ -1,5 +1,6 @@
 package io.replaylink.index;
 
+import io.replaylink.envelope.Uuids;
 import io.replaylink.spi.ReplayIndex.PendingEvent;
 import org.junit.jupiter.api.Test;
 
@@ -88,11 +89,11 @@ class TraceTableTest {
     @Test
     void idsRoundTripAndOnlyLowerCaseHexIsPacked() {
         String hex = "0123456789abcdef0123456789abcdef";
-        assertThat(TraceTable.isHexId(hex)).isTrue();
-        assertThat(TraceTable.hexId(TraceTable.half(hex, 0), TraceTable.half(hex, 16))).isEqualTo(hex);
-        assertThat(TraceTable.isHexId(hex.toUpperCase())).isFalse();
-        assertThat(TraceTable.isHexId(hex.substring(1))).isFalse();
-        assertThat(TraceTable.isHexId("g" + hex.substring(1))).isFalse();
+        assertThat(Uuids.isLowerHex(hex)).isTrue();
+        assertThat(Uuids.hexId(Uuids.hexHalf(hex, 0), Uuids.hexHalf(hex, 16))).isEqualTo(hex);
+        assertThat(Uuids.isLowerHex(hex.toUpperCase())).isFalse();
+        assertThat(Uuids.isLowerHex(hex.substring(1))).isFalse();
+        assertThat(Uuids.isLowerHex("g" + hex.substring(1))).isFalse();
         TraceTable table = new TraceTable(4);
         int e = table.add(hex);
         table.setReplay(e, hex.toUpperCase());

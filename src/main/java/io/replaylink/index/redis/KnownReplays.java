@@ -159,10 +159,6 @@ final class KnownReplays {
         return new long[] {hi, lo};
     }
 
-    static String format(long hi, long lo) {
-        return Uuids.hexId(hi, lo);
-    }
-
     /**
      * One generation: linear probing over power-of-two tables, at most half full, grown by doubling up to what
      * {@code capacity} entries need. Entries are never removed one by one (an expired one stays until it is
@@ -213,7 +209,7 @@ final class KnownReplays {
         }
 
         String replay(int slot) {
-            return format(ids[4 * slot + 2], ids[4 * slot + 3]);
+            return Uuids.hexId(ids[4 * slot + 2], ids[4 * slot + 3]);
         }
 
         /** Writes the entry at {@code slot} (the trace's own), or anywhere free when {@code slot} is negative. */

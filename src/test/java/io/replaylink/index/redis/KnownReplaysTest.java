@@ -186,7 +186,7 @@ class KnownReplaysTest {
         known.lookedUp(trace(), "r-not-hex");
         assertThat(known.size()).isEqualTo(50_000);
         assertThat(known.get("t-not-hex")).isEmpty();
-        assertThat(KnownReplays.format(0x0123456789abcdefL, 0xfedcba9876543210L))
+        assertThat(io.replaylink.envelope.Uuids.hexId(0x0123456789abcdefL, 0xfedcba9876543210L))
                 .isEqualTo("0123456789abcdeffedcba9876543210");
         assertThat(KnownReplays.parse("0123456789abcdeffedcba9876543210"))
                 .containsExactly(0x0123456789abcdefL, 0xfedcba9876543210L);
