@@ -197,15 +197,42 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
 
         private void replacePayload(byte[] payload) {
             checkOpen();
+            checkSize(payload.length);
+            replaceWith(Unpooled.wrappedBuffer(payload));
+        }
+
+        /**
+         * Without a copy: the new payload is a composite of the old one's bytes before and after the range (slices
+         * that keep the request's body, as the old payload did) and {@code insert}.
+         */
+        @Override
+        public void splicePayload(int offset, int remove, byte[] insert) {
+            synchronized (ProcessedEnvelopeView.this) {
+                checkOpen();
+                ByteBuf old = current.payload();
+                int length = old.readableBytes();
+                java.util.Objects.checkFromIndexSize(offset, remove, length);
+                checkSize((long) length - remove + insert.length);
+                int from = old.readerIndex();
+                replaceWith(Unpooled.wrappedUnmodifiableBuffer(old.retainedSlice(from, offset),
+                        Unpooled.wrappedBuffer(insert),
+                        old.retainedSlice(from + offset + remove, length - offset - remove)));
+            }
+        }
+
+        private void checkSize(long length) {
             long limit = limits.maxItemSize(current.type());
-            if (limit >= 0 && payload.length > limit) {
-                throw new IllegalArgumentException("a " + type() + " payload of " + payload.length
+            if (limit >= 0 && length > limit) {
+                throw new IllegalArgumentException("a " + type() + " payload of " + length
                         + " bytes is over its limit of " + limit + " bytes; the item stays as it was");
             }
+        }
+
+        private void replaceWith(ByteBuf payload) {
             current.payload().release();
             ItemHeader h = current.header().raw() == null ? current.header()
-                    : current.header().withLength(payload.length);
-            current = new Item(h, Unpooled.wrappedBuffer(payload));
+                    : current.header().withLength(payload.readableBytes());
+            current = new Item(h, payload);
         }
 
         @Override

@@ -456,13 +456,17 @@ public final class ReplayLinker implements EnvelopeProcessor {
                 continue;
             }
             if (!"context".equals(l.path)) {
-                ByteBuffer payload = l.item.payload();
-                // the slot found while reading the facts spares a second parse of the event
+                // the slot found while reading the facts spares a second parse of the event, and a copy of it: the
+                // host puts the few bytes in between the event's own
                 ReplaySlot slot = l.facts.replaySlot();
-                byte[] spliced = slot != null ? slot.apply(payload, l.replayId) : splice(payload, l.replayId);
-                if (spliced != null) {
+                byte[] spliced = slot != null ? null : splice(l.item.payload(), l.replayId);
+                if (slot != null && !slot.present() || spliced != null) {
                     try {
-                        l.item.setPayload(spliced);
+                        if (spliced != null) {
+                            l.item.setPayload(spliced);
+                        } else {
+                            l.item.splicePayload(slot.at(), slot.remove(), slot.insert(l.replayId));
+                        }
                     } catch (IllegalArgumentException overLimit) {
                         // an event just under max_event_size: it goes on as it came (the DSC may still carry it)
                         metrics.enrichmentRefused("over_size_limit");

@@ -30,6 +30,19 @@ public record ReplaySlot(boolean present, int at, int remove, int depth, boolean
         if (present) {
             return null;
         }
+        byte[] insert = insert(replayId);
+        int length = payload.remaining();
+        byte[] out = new byte[length - remove + insert.length];
+        ByteBuffer source = payload.duplicate();
+        source.get(out, 0, at);
+        System.arraycopy(insert, 0, out, at, insert.length);
+        source.position(source.position() + remove);
+        source.get(out, at + insert.length, length - at - remove);
+        return out;
+    }
+
+    /** The bytes that go at {@code at} in place of {@code remove} bytes (not for a slot that is {@code present}). */
+    public byte[] insert(String replayId) {
         StringBuilder text = new StringBuilder(64);
         if (remove > 0) {
             text.append('{');
@@ -48,14 +61,6 @@ public record ReplaySlot(boolean present, int at, int remove, int depth, boolean
         if (comma) {
             text.append(',');
         }
-        byte[] insert = text.toString().getBytes(StandardCharsets.UTF_8);
-        int length = payload.remaining();
-        byte[] out = new byte[length - remove + insert.length];
-        ByteBuffer source = payload.duplicate();
-        source.get(out, 0, at);
-        System.arraycopy(insert, 0, out, at, insert.length);
-        source.position(source.position() + remove);
-        source.get(out, at + insert.length, length - at - remove);
-        return out;
+        return text.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

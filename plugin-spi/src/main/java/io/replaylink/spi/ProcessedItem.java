@@ -28,6 +28,25 @@ public interface ProcessedItem {
      */
     void setPayload(byte[] payload);
 
+    /**
+     * Replaces {@code remove} bytes at {@code offset} of the payload with {@code insert}: {@link #setPayload} of the
+     * payload so changed (same size limit, same {@link IllegalArgumentException}), but the host keeps the bytes around
+     * the change where they are instead of copying them. The default copies.
+     *
+     * @throws IndexOutOfBoundsException when the range is not within the payload
+     * @since 3
+     */
+    default void splicePayload(int offset, int remove, byte[] insert) {
+        ByteBuffer payload = payload();
+        int length = payload.remaining();
+        java.util.Objects.checkFromIndexSize(offset, remove, length);
+        byte[] out = new byte[length - remove + insert.length];
+        payload.get(payload.position(), out, 0, offset);
+        System.arraycopy(insert, 0, out, offset, insert.length);
+        payload.get(payload.position() + offset + remove, out, offset + insert.length, length - offset - remove);
+        setPayload(out);
+    }
+
     /** Removes the item from the envelope; {@code reason} is counted in metrics. */
     void drop(String reason);
 }
