@@ -60,7 +60,7 @@ public final class BenchMain {
             report.append(SideBySideBench.run(quick ? 2 : 5)).append("\n");
         }
         if (suites.contains("overhead")) {
-            report.append(quick ? OverheadBench.run(10, 5, 1, 2, 5) : OverheadBench.run(60, 10, 7, 5, 10))
+            report.append(quick ? OverheadBench.run(10, 5, 1, 2, 5) : OverheadBench.run(60, 10, 5, 5, 10))
                     .append("\n");
         }
         if (suites.contains("overload")) {

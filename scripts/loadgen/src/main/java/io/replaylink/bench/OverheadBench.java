@@ -27,8 +27,9 @@ import java.util.regex.Pattern;
  * processing off, linking with the in-memory index, linking with the Redis index, and the in-memory linker with its
  * why-notes off (what the notes cost). All sidecars run on the same JVM
  * flags and heap, are warmed up at full load (60 s each: 10 s was not enough for the JIT), then take turns for
- * {@code rounds} rounds of one window each (A B C D A B C D ...), so a drift of the machine meets all alike; a ratio
- * is computed per round and the median and spread of the rounds are reported.
+ * {@code rounds} rounds of one window each, processing off before and after every other window (the issue's A B A B
+ * A: off nginx off in-memory off Redis off notes-off off ...); a ratio is computed for each adjacent pair and the
+ * median and spread of the pairs are reported.
  * <p>
  * Then, open loop at half of processing off's rate, processing off and each linking variant take turns in paired
  * windows (the closed loop's envelopes, sent at a fixed rate by {@link OpenLoopSender}, after one unmeasured window
@@ -95,14 +96,13 @@ public final class OverheadBench {
             List<List<Window>> windows = new ArrayList<>();
             targets.forEach(t -> windows.add(new ArrayList<>()));
             long seed = 100;
-            for (int r = 0; r < rounds; r++) {
-                for (int t = 0; t < targets.size(); t++) {
-                    Window w = window(targets.get(t), script, windowSeconds, seed++, t == redisTarget ? redis : null);
-                    windows.get(t).add(w);
-                    System.err.printf(Locale.ROOT, "overhead: round %d %s: %.0f/s, %.1f µs CPU/envelope, core 1 "
-                                    + "%.0f%% busy%n", r + 1, targets.get(t).name(), w.perSecond(), w.cpuMicros(),
-                            100 * w.core1Busy());
-                }
+            // processing off (the baseline of three ratios, the subject of the fourth) before and after every other
+            // window: off X1 off X2 off ... off; each ratio from the two adjacent pairs of each window of X
+            for (int t : schedule(rounds, targets.size())) {
+                Window w = window(targets.get(t), script, windowSeconds, seed++, t == redisTarget ? redis : null);
+                windows.get(t).add(w);
+                System.err.printf(Locale.ROOT, "overhead: %s: %.0f/s, %.1f µs CPU/envelope, core 1 %.0f%% busy%n",
+                        targets.get(t).name(), w.perSecond(), w.cpuMicros(), 100 * w.core1Busy());
             }
             out.append(table(targets, windows, rounds, windowSeconds, warmSeconds));
             if (Boolean.getBoolean("bench.profile")) {
@@ -294,22 +294,67 @@ public final class OverheadBench {
         return 0;
     }
 
+    /** The baseline's index among the targets (processing off). */
+    static final int OFF = 1;
+
+    /**
+     * The order of the closed-loop windows, as indexes of the targets: in each of {@code rounds} rounds every other
+     * target once, each after a window of processing off, and one more of processing off at the end, so every window
+     * of another target has one of processing off just before and just after it (the issue's A B A B A).
+     */
+    static List<Integer> schedule(int rounds, int targets) {
+        List<Integer> order = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            for (int t = 0; t < targets; t++) {
+                if (t != OFF) {
+                    order.add(OFF);
+                    order.add(t);
+                }
+            }
+        }
+        order.add(OFF);
+        return order;
+    }
+
+    /**
+     * How many envelopes {@code t} serves on one core for each one processing off serves (for nginx: processing off
+     * for each one nginx serves), from the adjacent pairs of the {@link #schedule}: each window of {@code t} with the
+     * window of processing off before it and the one after it. The inverse ratio of their CPU per envelope (with core
+     * 1 saturated, the ratio of their rates; when a system leaves the core partly idle, e.g. nginx outrunning the
+     * generator, its rate would flatter the other, its CPU does not).
+     */
+    static List<Double> adjacentRatios(List<List<Window>> windows, int t) {
+        int others = windows.size() - 1;
+        int slot = t < OFF ? t : t - 1;
+        List<Window> off = windows.get(OFF);
+        List<Double> ratios = new ArrayList<>();
+        for (int r = 0; r < windows.get(t).size(); r++) {
+            double cost = windows.get(t).get(r).cpuMicros();
+            for (Window neighbour : List.of(off.get(r * others + slot), off.get(r * others + slot + 1))) {
+                ratios.add(t == 0 ? cost / neighbour.cpuMicros() : neighbour.cpuMicros() / cost);
+            }
+        }
+        return ratios;
+    }
+
     static String table(List<Target> targets, List<List<Window>> windows, int rounds, int windowSeconds,
                         int warmSeconds) {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "Cost per envelope on one core (closed loop, "
-                + "%d connections, wrk on core 0; %d rounds of %d s per system after %d s of warm-up; median of the "
-                + "rounds, min-max in brackets):%n%n| system | envelopes/s on core 1 | CPU µs/envelope | core 1 busy "
-                + "| allocated KB/envelope | ratio |%n|---|---:|---:|---:|---:|---|%n", CONNECTIONS, rounds,
-                windowSeconds, warmSeconds));
+                + "%d connections, wrk on core 0; after %d s of warm-up, %d rounds of %d s windows with processing "
+                + "off before and after each other window; cost: median of the windows; ratio: median of the %d "
+                + "adjacent pairs, min-max in brackets):%n%n| system | envelopes/s on core 1 | CPU µs/envelope "
+                + "| core 1 busy | allocated KB/envelope | ratio |%n|---|---:|---:|---:|---:|---|%n", CONNECTIONS,
+                warmSeconds, rounds, windowSeconds, 2 * rounds));
         long bad = 0;
         for (int t = 0; t < targets.size(); t++) {
             List<Window> w = windows.get(t);
             String ratio = switch (t) {
                 case 0 -> "reference";
-                case 1 -> ratio(windows.get(1), windows.get(0)) + " nginx (target >= 0.60)";
-                case 2 -> ratio(windows.get(2), windows.get(1)) + " processing off (target >= 0.90)";
-                case 3 -> ratio(windows.get(3), windows.get(1)) + " processing off (target >= 0.85)";
-                default -> ratio(windows.get(t), windows.get(1)) + " processing off (no target: the notes' share)";
+                case 1 -> spread(adjacentRatios(windows, 0), "%.2f") + "x nginx (target >= 0.60)";
+                case 2 -> spread(adjacentRatios(windows, 2), "%.2f") + "x processing off (target >= 0.90)";
+                case 3 -> spread(adjacentRatios(windows, 3), "%.2f") + "x processing off (target >= 0.85)";
+                default -> spread(adjacentRatios(windows, t), "%.2f")
+                        + "x processing off (no target: the notes' share)";
             };
             out.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f%% | %s | %s |%n", targets.get(t).name(),
                     spread(w.stream().map(Window::perSecond).toList(), "%.0f"),
@@ -325,19 +370,6 @@ public final class OverheadBench {
                 median(r.stream().map(Window::redisReads).toList()),
                 median(r.stream().map(Window::redisCommands).toList()), bad));
         return out.toString();
-    }
-
-    /**
-     * How many envelopes {@code a} serves on one core for each one {@code b} serves, per round: the inverse ratio of
-     * their CPU per envelope (with core 1 saturated, the ratio of their rates; when a system leaves the core partly
-     * idle, e.g. nginx outrunning the generator, its rate would flatter the other, its CPU does not): median (min-max).
-     */
-    static String ratio(List<Window> a, List<Window> b) {
-        List<Double> r = new ArrayList<>();
-        for (int i = 0; i < a.size(); i++) {
-            r.add(b.get(i).cpuMicros() / a.get(i).cpuMicros());
-        }
-        return spread(r, "%.2f") + "x";
     }
 
     static String spread(List<Double> values, String format) {
