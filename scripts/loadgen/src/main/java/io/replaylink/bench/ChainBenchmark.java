@@ -44,6 +44,13 @@ public class ChainBenchmark {
     @Param({"off", "linking"})
     public String processing;
 
+    /**
+     * The in-memory index's {@code max_traces}. The default keeps every trace of the cycle, so the ids seen again hit;
+     * a small one (e.g. 2000) evicts them first, so every trace is new to the index, as in the sidecar under wrk.
+     */
+    @Param({"100000"})
+    public int maxTraces;
+
     private Vertx vertx;
     private io.vertx.core.Context context;
     private ProcessorChain chain;
@@ -57,10 +64,10 @@ public class ChainBenchmark {
         ReplayLinkConfig config = ConfigLoader.parse("""
                 server: {port: 0}
                 projects: [{id: 1, public_keys: []}]
-                index: {name: memory}
+                index: {name: memory, config: {max_traces: %d}}
                 processors: %s
                 sinks: [{name: http, config: {url: "http://127.0.0.1:9"}}]
-                """.formatted("off".equals(processing) ? "[]" : "[replay-linker]"), Map.of());
+                """.formatted(maxTraces, "off".equals(processing) ? "[]" : "[replay-linker]"), Map.of());
         vertx = Vertx.vertx();
         context = vertx.getOrCreateContext();
         Metrics metrics = new Metrics();
