@@ -57,6 +57,27 @@ class HttpSinkTest {
     }
 
     @Test
+    void smallAndLargeBodiesReachTheUpstreamIntactOnEveryAttempt() throws Exception {
+        // a small body goes out of the sink's own direct copy, one over WIRE_COPY_MAX_BYTES as it came
+        AtomicInteger calls = new AtomicInteger();
+        upstream.respondWith(c -> calls.incrementAndGet() % 2 == 1 ? Answer.status(503) : Answer.ok());
+        try (TestSidecar s = TestSidecar.start(TestSidecar.httpConfig(upstream.url(), ""))) {
+            for (int size : new int[] {10, 60_000, 200_000}) {
+                byte[] attachment = new byte[size];
+                new java.util.Random(size).nextBytes(attachment);
+                java.io.ByteArrayOutputStream envelope = new java.io.ByteArrayOutputStream();
+                envelope.writeBytes(("{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n{\"type\":\"attachment\","
+                        + "\"length\":" + size + ",\"filename\":\"a.bin\"}\n").getBytes(StandardCharsets.UTF_8));
+                envelope.writeBytes(attachment);
+                envelope.write('\n');
+                byte[] sent = envelope.toByteArray();
+                assertThat(s.post("/api/1/envelope/?sentry_key=" + KEY, sent).statusCode()).isEqualTo(200);
+                assertThat(upstream.drain()).hasSize(2).allSatisfy(c -> assertThat(c.body()).isEqualTo(sent));
+            }
+        }
+    }
+
+    @Test
     void gaveUpAfterMaxAttemptsTellsTheClientToRetry() throws Exception {
         upstream.respondWith(c -> Answer.status(500));
         try (TestSidecar s = TestSidecar.start(TestSidecar.httpConfig(upstream.url(), ""))) {

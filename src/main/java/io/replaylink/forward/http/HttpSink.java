@@ -35,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -45,6 +46,12 @@ import java.util.zip.GZIPOutputStream;
  * max_in_flight} envelopes are held; beyond that the client is told to retry (503).
  */
 final class HttpSink implements EnvelopeSink {
+    /** The largest body the sink copies into a direct buffer of its own ({@link #wireCopy}). */
+    static final int WIRE_COPY_MAX_BYTES = 64 * 1024;
+    /** The bytes of such copies one sink holds at once (they live until their send settles, retries included). */
+    static final long WIRE_COPY_BUDGET_BYTES = 32L * 1024 * 1024;
+    private final AtomicLong wireBytes = new AtomicLong();
+
     private final String name;
     private final Vertx vertx;
     private final HttpSinkConfig config;
@@ -107,8 +114,10 @@ final class HttpSink implements EnvelopeSink {
         }
         ByteBuf serialised = envelope instanceof ForwardedEnvelope f ? f.bodyBuf()
                 : Unpooled.wrappedBuffer(envelope.body());
-        // gzip reads the body once on a worker; otherwise the socket takes it: in one direct buffer of its own
-        ByteBuf raw = config.gzip() ? serialised.retain() : wireCopy(serialised);
+        // gzip reads the body once on a worker; otherwise the socket takes it: a small body in one direct buffer of
+        // its own while the copies' budget lasts, else as it is (copied by the transport while it is written)
+        int copied = config.gzip() ? 0 : reserveWireCopy(serialised.readableBytes());
+        ByteBuf raw = copied > 0 ? wireCopy(serialised) : serialised.retain();
         Promise<Void> result = Promise.promise();
         Future<Buffer> body = config.gzip()
                 ? vertx.executeBlocking(() -> gzip(raw), false)
@@ -122,6 +131,7 @@ final class HttpSink implements EnvelopeSink {
         });
         return result.future().onComplete(ar -> {
             raw.release();
+            wireBytes.addAndGet(-copied);
             release();
         }).toCompletionStage();
     }
@@ -137,8 +147,7 @@ final class HttpSink implements EnvelopeSink {
      * The body in one pooled direct buffer, copied once for all attempts. The serialised envelope is a composite of
      * heap arrays (header lines, the request's body as Vert.x hands it over); written as it is, the epoll transport
      * copies it into a direct buffer on every write, by way of a heap array that merges its components: two copies
-     * and a garbage array per envelope (JFR: 2.9 KB a 2 KB envelope, processing off). Bounded as the body is:
-     * {@code max_in_flight} envelopes per sink.
+     * and a garbage array per envelope (JFR: 2.9 KB a 2 KB envelope, processing off).
      */
     static ByteBuf wireCopy(ByteBuf serialised) {
         int length = serialised.readableBytes();
@@ -146,6 +155,22 @@ final class HttpSink implements EnvelopeSink {
         // from the source's side: a composite copies component by component (the other way round it merges first)
         serialised.getBytes(serialised.readerIndex(), wire, 0, length);
         return wire.writerIndex(length);
+    }
+
+    /**
+     * The bytes of a body about to be copied by {@link #wireCopy}, reserved: {@code length}, or 0 (not copied) for a
+     * body over {@link #WIRE_COPY_MAX_BYTES} (not copied on the event loop ahead of its write) or when the copies held
+     * for their attempts would exceed {@link #WIRE_COPY_BUDGET_BYTES}. The caller gives them back when the send settles.
+     */
+    private int reserveWireCopy(int length) {
+        if (length > WIRE_COPY_MAX_BYTES) {
+            return 0;
+        }
+        if (wireBytes.addAndGet(length) <= WIRE_COPY_BUDGET_BYTES) {
+            return length;
+        }
+        wireBytes.addAndGet(-length);
+        return 0;
     }
 
     /** Compresses the body once for all attempts (on a worker thread: a large body must not stall the event loop). */
