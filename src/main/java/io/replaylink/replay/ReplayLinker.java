@@ -459,18 +459,16 @@ public final class ReplayLinker implements EnvelopeProcessor {
                 // the slot found while reading the facts spares a second parse of the event, and a copy of it: the
                 // host puts the few bytes in between the event's own
                 ReplaySlot slot = l.facts.replaySlot();
-                byte[] spliced = slot != null ? null : splice(l.item.payload(), l.replayId);
-                if (slot != null && !slot.present() || spliced != null) {
-                    try {
-                        if (spliced != null) {
-                            l.item.setPayload(spliced);
-                        } else {
-                            l.item.splicePayload(slot.at(), slot.remove(), slot.insert(l.replayId));
-                        }
-                    } catch (IllegalArgumentException overLimit) {
-                        // an event just under max_event_size: it goes on as it came (the DSC may still carry it)
-                        metrics.enrichmentRefused("over_size_limit");
+                byte[] spliced = slot == null ? splice(l.item.payload(), l.replayId) : null;
+                try {
+                    if (spliced != null) {
+                        l.item.setPayload(spliced);
+                    } else if (slot != null && !slot.present()) {
+                        l.item.splicePayload(slot.at(), slot.remove(), slot.insert(l.replayId));
                     }
+                } catch (IllegalArgumentException overLimit) {
+                    // an event just under max_event_size: it goes on as it came (the DSC may still carry it)
+                    metrics.enrichmentRefused("over_size_limit");
                 }
             }
             String path = linkPath(l);

@@ -1,6 +1,5 @@
 package io.replaylink.replay;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -23,22 +22,6 @@ public record ReplaySlot(boolean present, int at, int remove, int depth, boolean
     /** A value that is not an object, replaced by one. */
     static ReplaySlot replace(int at, int remove, int depth) {
         return new ReplaySlot(false, at, remove, depth, false);
-    }
-
-    /** The payload with {@code replay_id} set to {@code replayId}; null when it is there already. */
-    public byte[] apply(ByteBuffer payload, String replayId) {
-        if (present) {
-            return null;
-        }
-        byte[] insert = insert(replayId);
-        int length = payload.remaining();
-        byte[] out = new byte[length - remove + insert.length];
-        ByteBuffer source = payload.duplicate();
-        source.get(out, 0, at);
-        System.arraycopy(insert, 0, out, at, insert.length);
-        source.position(source.position() + remove);
-        source.get(out, at + insert.length, length - at - remove);
-        return out;
     }
 
     /** The bytes that go at {@code at} in place of {@code remove} bytes (not for a slot that is {@code present}). */

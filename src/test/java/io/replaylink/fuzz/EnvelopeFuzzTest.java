@@ -128,7 +128,8 @@ class EnvelopeFuzzTest {
         if (heap.replaySlot() == null) {
             assertThat(spliced).isNull();
         } else {
-            assertThat(heap.replaySlot().apply(java.nio.ByteBuffer.wrap(data), "0123456789abcdef0123456789abcdef"))
+            assertThat(io.replaylink.testing.SlotSplice.apply(heap.replaySlot(), java.nio.ByteBuffer.wrap(data),
+                    "0123456789abcdef0123456789abcdef"))
                     .isEqualTo(spliced);
         }
     }

@@ -75,7 +75,7 @@ class ReplaySlotTest {
                         continue;
                     }
                     slotted++;
-                    byte[] actual = slot.apply(payload, ID);
+                    byte[] actual = io.replaylink.testing.SlotSplice.apply(slot, payload, ID);
                     assertThat(actual == null ? null : new String(actual, StandardCharsets.UTF_8)).as(s.toString())
                             .isEqualTo(expected == null ? null : new String(expected, StandardCharsets.UTF_8));
                 }
