@@ -26,9 +26,9 @@ public final class BenchMain {
         List<String> all = List.of("codec", "splice", "sampling", "chain", "index", "kafka", "cost");
         List<String> suites = args.length == 0 ? all : List.of(args);
         for (String suite : suites) {
-            if (!all.contains(suite) && !List.of("e2e", "overload", "hostile", "overhead").contains(suite)) {
+            if (!all.contains(suite) && !List.of("e2e", "overload", "hostile", "overhead", "ab").contains(suite)) {
                 System.err.println("scripts/bench: no suite " + suite + " (suites: " + String.join(", ", all)
-                        + ", e2e, overload, hostile, overhead; interval is now part of cost)");
+                        + ", e2e, overload, hostile, overhead, ab; interval is now part of cost)");
                 System.exit(2);
             }
         }
@@ -61,6 +61,10 @@ public final class BenchMain {
         }
         if (suites.contains("overhead")) {
             report.append(quick ? OverheadBench.run(10, 5, 1, 2, 5) : OverheadBench.run(60, 10, 5, 5, 10))
+                    .append("\n");
+        }
+        if (suites.contains("ab")) {
+            report.append(quick ? AbBench.run(10, 5, 1) : AbBench.run(60, 10, Integer.getInteger("ab.rounds", 6)))
                     .append("\n");
         }
         if (suites.contains("overload")) {
