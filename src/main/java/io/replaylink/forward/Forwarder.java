@@ -1,5 +1,6 @@
 package io.replaylink.forward;
 
+import io.replaylink.loop.LoopDeadlines;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.replaylink.envelope.Envelope;
@@ -137,7 +138,7 @@ public final class Forwarder {
             done.onComplete(ar -> counted.count(sink.name(),
                     ar.succeeded() ? "ok" : SinkFailure.of(sink.name(), ar.cause()).kind().label, started));
             settled.add(done);
-            Future<Void> took = done.timeout(timeoutMs, TimeUnit.MILLISECONDS).recover(e -> Future.failedFuture(
+            Future<Void> took = LoopDeadlines.timeout(done, timeoutMs, context).recover(e -> Future.failedFuture(
                     done.isComplete() ? SinkFailure.of(sink.name(), e) : SinkFailure.timedOut(sink.name(), timeoutMs)));
             accepted.add(took);
             perSink.add(took);

@@ -1,5 +1,6 @@
 package io.replaylink.ingest;
 
+import io.replaylink.loop.LoopDeadlines;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -53,13 +54,20 @@ final class BodyReader {
         long[] received = {0};
         // a body that trickles in (a byte a second keeps a connection from being idle) is cut off: 408, and the
         // connection closes with the answer
-        long timer = vertx.setTimer(timeoutMs, t -> {
+        Runnable expire = () -> {
             if (promise.tryFail(new BodyRejected(new IngestError.Timeout(
                     "request body not received within " + timeoutMs + " ms")))) {
                 body.release();
             }
-        });
-        promise.future().onComplete(ar -> vertx.cancelTimer(timer));
+        };
+        LoopDeadlines deadlines = LoopDeadlines.on(vertx.getOrCreateContext());
+        if (deadlines != null) {
+            LoopDeadlines.Deadline deadline = deadlines.add(timeoutMs, expire);
+            promise.future().onComplete(ar -> deadline.cancel());
+        } else {
+            long timer = vertx.setTimer(timeoutMs, t -> expire.run());
+            promise.future().onComplete(ar -> vertx.cancelTimer(timer));
+        }
         request.handler((Buffer chunk) -> {
             if (promise.future().isComplete()) {
                 return;

@@ -1,5 +1,6 @@
 package io.replaylink.ingest;
 
+import io.replaylink.loop.LoopDeadlines;
 import io.netty.buffer.ByteBuf;
 import io.replaylink.config.ReplayLinkConfig;
 import io.replaylink.envelope.Envelope;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /api/{project}/envelope/} and {@code /store/}: read the body within its limits, decode it, parse it,
@@ -264,8 +264,8 @@ final class IngestEndpoint {
             String eventId = envelope.eventId().map(Uuids::normalize).orElse(null);
             List<Future<?>> taken = new ArrayList<>();
             for (CompletionStage<?> handOff : processed.handOffs()) {
-                taken.add(Future.fromCompletionStage(handOff, context)
-                        .timeout(config.server().sinkTimeoutMs(), TimeUnit.MILLISECONDS)
+                taken.add(LoopDeadlines.timeout(Future.fromCompletionStage(handOff, context),
+                                config.server().sinkTimeoutMs(), context)
                         .recover(e -> Future.failedFuture(new DeliveryFailures.HandOffFailed(e))));
             }
             if (types.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.replaylink.plugin;
 
+import io.replaylink.loop.LoopDeadlines;
 import io.replaylink.envelope.Envelope;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader.NamedPlugin;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the configured processors over an envelope, one after the other in config order, each bounded by a timeout.
@@ -59,7 +59,7 @@ public final class ProcessorChain {
                 } catch (RuntimeException e) {
                     f = Future.failedFuture(e);
                 }
-                done.add(f.timeout(timeoutMs, TimeUnit.MILLISECONDS).recover(e -> {
+                done.add(LoopDeadlines.timeout(f, timeoutMs, context).recover(e -> {
                     LOG.log(Level.WARNING, "a processor did not settle an envelope: " + e);
                     return Future.succeededFuture();
                 }));
@@ -96,7 +96,7 @@ public final class ProcessorChain {
         } catch (RuntimeException e) {
             result = Future.failedFuture(e);
         }
-        return result.timeout(timeoutMs, TimeUnit.MILLISECONDS).transform(ar -> {
+        return LoopDeadlines.timeout(result, timeoutMs, context).transform(ar -> {
             if (ar.failed()) {
                 LOG.log(Level.WARNING, "processor " + p.name() + " failed, envelope passed on as it was: "
                         + ar.cause());

@@ -61,10 +61,13 @@ public final class Holds {
         return held.get();
     }
 
-    /** Completes when a hold ends: on the event loop's timer when there is one. */
+    /** Completes when a hold ends: on the event loop (its list of deadlines when called there, else a timer). */
     CompletableFuture<Void> after(Context context) {
         CompletableFuture<Void> ended = new CompletableFuture<>();
-        if (context != null) {
+        io.replaylink.loop.LoopDeadlines deadlines = io.replaylink.loop.LoopDeadlines.on(context);
+        if (deadlines != null) {
+            deadlines.add(holdMs, () -> ended.complete(null));
+        } else if (context != null) {
             context.owner().setTimer(holdMs, id -> ended.complete(null));
         } else {
             Executor later = CompletableFuture.delayedExecutor(holdMs, TimeUnit.MILLISECONDS);

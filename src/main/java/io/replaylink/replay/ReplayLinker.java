@@ -639,9 +639,9 @@ public final class ReplayLinker implements EnvelopeProcessor {
     }
 
     /**
-     * Fails {@code f} with a {@link TimeoutException} after the lookup timeout. On an event loop the timer is that
-     * loop's (a queue entry on the same thread); {@code orTimeout} would hand every call to the JDK's delay-scheduler
-     * thread and back.
+     * Fails {@code f} with a {@link TimeoutException} after the lookup timeout. On an event loop the deadline is that
+     * loop's ({@link io.replaylink.loop.LoopDeadlines}: a list entry, no timer per call; elsewhere a Vert.x timer on
+     * the context); {@code orTimeout} would hand every call to the JDK's delay-scheduler thread and back.
      */
     private <T> CompletableFuture<T> bounded(CompletableFuture<T> f) {
         Context context = Vertx.currentContext();
@@ -650,6 +650,14 @@ public final class ReplayLinker implements EnvelopeProcessor {
         }
         if (context == null) {
             return f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        io.replaylink.loop.LoopDeadlines deadlines = io.replaylink.loop.LoopDeadlines.on(context);
+        if (deadlines != null) {
+            io.replaylink.loop.LoopDeadlines.Deadline deadline = deadlines.add(timeoutMs,
+                    () -> f.completeExceptionally(new TimeoutException()));
+            // the answer may arrive on the index's thread: the cancel then goes to the loop
+            f.whenComplete((value, error) -> deadline.cancel());
+            return f;
         }
         Vertx vertx = context.owner();
         long timer = vertx.setTimer(timeoutMs, id -> f.completeExceptionally(new TimeoutException()));

@@ -1,5 +1,6 @@
 package io.replaylink.forward.http;
 
+import io.replaylink.loop.LoopDeadlines;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
@@ -216,7 +217,7 @@ final class HttpSink implements EnvelopeSink {
                 .compose(response -> response.body().map(b -> new Answer(response.statusCode(),
                         response.getHeader("Retry-After"), response.getHeader("X-Sentry-Rate-Limits"), b)));
         underlying.onComplete(x -> raw.release());
-        underlying.timeout(config.timeoutMs(), TimeUnit.MILLISECONDS)
+        LoopDeadlines.timeout(underlying, config.timeoutMs(), Vertx.currentContext())
                 .onFailure(e -> {
                     if (!underlying.isComplete() && sent[0] != null) {
                         sent[0].reset();
