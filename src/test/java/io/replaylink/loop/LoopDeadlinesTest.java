@@ -36,13 +36,8 @@ class LoopDeadlinesTest {
 
     private <T> T onLoop(Supplier<T> work) throws Exception {
         CompletableFuture<T> result = new CompletableFuture<>();
-        context.runOnContext(v -> {
-            try {
-                result.complete(work.get());
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        });
+        // run right there on the loop's thread, a failure failing the result
+        context.runOnContext(v -> result.completeAsync(work, Runnable::run));
         return result.get(10, TimeUnit.SECONDS);
     }
 
