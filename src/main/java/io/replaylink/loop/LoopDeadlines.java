@@ -5,8 +5,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -33,7 +33,8 @@ public final class LoopDeadlines {
 
     private final Vertx vertx;
     private final Context context;
-    private final Map<Long, Lane> lanes = new HashMap<>();
+    /** One per duration in use: a handful, the configured limits (a scan, no boxed key per deadline). */
+    private final List<Lane> lanes = new ArrayList<>();
 
     private LoopDeadlines(Context context) {
         this.vertx = context.owner();
@@ -84,16 +85,28 @@ public final class LoopDeadlines {
         if (timeoutMs < 1) {
             throw new IllegalArgumentException("a deadline of " + timeoutMs + " ms");
         }
-        Lane lane = lanes.computeIfAbsent(timeoutMs, Lane::new);
+        Lane lane = lane(timeoutMs);
         Deadline d = new Deadline(context, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs), onExpiry);
         lane.append(d);
         return d;
     }
 
+    private Lane lane(long durationMs) {
+        for (int i = 0; i < lanes.size(); i++) {
+            Lane lane = lanes.get(i);
+            if (lane.durationMs == durationMs) {
+                return lane;
+            }
+        }
+        Lane lane = new Lane(durationMs);
+        lanes.add(lane);
+        return lane;
+    }
+
     /** Deadlines waiting now (for tests). */
     int waiting() {
         int n = 0;
-        for (Lane lane : lanes.values()) {
+        for (Lane lane : lanes) {
             for (Deadline d = lane.head; d != null; d = d.next) {
                 n++;
             }
@@ -104,7 +117,7 @@ public final class LoopDeadlines {
     /** Timers set now (for tests): at most one per duration. */
     int timers() {
         int n = 0;
-        for (Lane lane : lanes.values()) {
+        for (Lane lane : lanes) {
             n += lane.timer >= 0 ? 1 : 0;
         }
         return n;
