@@ -1,11 +1,11 @@
 package io.replaylink.forward;
 
-import io.replaylink.loop.LoopDeadlines;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.replaylink.envelope.Envelope;
 import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.envelope.EnvelopeWriter;
+import io.replaylink.loop.LoopDeadlines;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader.NamedPlugin;
 import io.replaylink.spi.EnvelopeSink;

@@ -1,9 +1,9 @@
 package io.replaylink.ingest;
 
-import io.replaylink.loop.LoopDeadlines;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.replaylink.loop.LoopDeadlines;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -60,14 +60,8 @@ final class BodyReader {
                 body.release();
             }
         };
-        LoopDeadlines deadlines = LoopDeadlines.on(vertx.getOrCreateContext());
-        if (deadlines != null) {
-            LoopDeadlines.Deadline deadline = deadlines.add(timeoutMs, expire);
-            promise.future().onComplete(ar -> deadline.cancel());
-        } else {
-            long timer = vertx.setTimer(timeoutMs, t -> expire.run());
-            promise.future().onComplete(ar -> vertx.cancelTimer(timer));
-        }
+        LoopDeadlines.Deadline deadline = LoopDeadlines.after(vertx.getOrCreateContext(), timeoutMs, expire);
+        promise.future().onComplete(ar -> deadline.cancel());
         request.handler((Buffer chunk) -> {
             if (promise.future().isComplete()) {
                 return;

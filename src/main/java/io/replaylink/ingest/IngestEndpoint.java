@@ -1,6 +1,5 @@
 package io.replaylink.ingest;
 
-import io.replaylink.loop.LoopDeadlines;
 import io.netty.buffer.ByteBuf;
 import io.replaylink.config.ReplayLinkConfig;
 import io.replaylink.envelope.Envelope;
@@ -10,6 +9,7 @@ import io.replaylink.envelope.Item;
 import io.replaylink.envelope.Uuids;
 import io.replaylink.envelope.ItemType;
 import io.replaylink.forward.Delivery;
+import io.replaylink.loop.LoopDeadlines;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.ProcessingRequest;
 import io.replaylink.plugin.ProcessorChain;

@@ -80,6 +80,27 @@ public final class LoopDeadlines {
         return bounded.future();
     }
 
+    /**
+     * Runs {@code onExpiry} after {@code timeoutMs} unless the deadline is cancelled first: on the loop's list when
+     * called on {@code context}'s loop thread, else by a Vert.x timer; either way {@code onExpiry} runs on {@code
+     * context}.
+     */
+    public static Deadline after(Context context, long timeoutMs, Runnable onExpiry) {
+        LoopDeadlines deadlines = on(context);
+        if (deadlines != null) {
+            return deadlines.add(timeoutMs, onExpiry);
+        }
+        Deadline d = new Deadline(context, 0, onExpiry);
+        d.timer = context.owner().setTimer(timeoutMs, id -> {
+            if (Vertx.currentContext() == context) {
+                onExpiry.run();
+            } else {
+                context.runOnContext(v -> onExpiry.run());
+            }
+        });
+        return d;
+    }
+
     /** Runs {@code onExpiry} on the loop after {@code timeoutMs} unless the deadline is cancelled first. */
     public Deadline add(long timeoutMs, Runnable onExpiry) {
         if (timeoutMs < 1) {
@@ -131,6 +152,8 @@ public final class LoopDeadlines {
         private Lane lane;
         private Deadline prev;
         private Deadline next;
+        /** The Vert.x timer of a deadline set off the loop's thread ({@link #after}), else -1. */
+        private long timer = -1;
 
         private Deadline(Context context, long due, Runnable onExpiry) {
             this.context = context;
@@ -143,7 +166,9 @@ public final class LoopDeadlines {
          * finished elsewhere), by a task on the loop, which may then still see it expire.
          */
         public void cancel() {
-            if (Vertx.currentContext() == context) {
+            if (timer >= 0) {
+                context.owner().cancelTimer(timer);
+            } else if (Vertx.currentContext() == context) {
                 cancelHere();
             } else {
                 context.runOnContext(v -> cancelHere());

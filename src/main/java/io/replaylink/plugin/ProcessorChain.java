@@ -1,7 +1,7 @@
 package io.replaylink.plugin;
 
-import io.replaylink.loop.LoopDeadlines;
 import io.replaylink.envelope.Envelope;
+import io.replaylink.loop.LoopDeadlines;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader.NamedPlugin;
 import io.replaylink.spi.EnvelopeProcessor;

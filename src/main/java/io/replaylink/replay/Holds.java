@@ -1,5 +1,6 @@
 package io.replaylink.replay;
 
+import io.replaylink.loop.LoopDeadlines;
 import io.vertx.core.Context;
 
 import java.util.concurrent.CompletableFuture;
@@ -61,14 +62,11 @@ public final class Holds {
         return held.get();
     }
 
-    /** Completes when a hold ends: on the event loop (its list of deadlines when called there, else a timer). */
+    /** Completes when a hold ends: on the event loop (its list of deadlines, see {@link LoopDeadlines#after}). */
     CompletableFuture<Void> after(Context context) {
         CompletableFuture<Void> ended = new CompletableFuture<>();
-        io.replaylink.loop.LoopDeadlines deadlines = io.replaylink.loop.LoopDeadlines.on(context);
-        if (deadlines != null) {
-            deadlines.add(holdMs, () -> ended.complete(null));
-        } else if (context != null) {
-            context.owner().setTimer(holdMs, id -> ended.complete(null));
+        if (context != null) {
+            LoopDeadlines.after(context, holdMs, () -> ended.complete(null));
         } else {
             Executor later = CompletableFuture.delayedExecutor(holdMs, TimeUnit.MILLISECONDS);
             later.execute(() -> ended.complete(null));

@@ -1,6 +1,7 @@
 package io.replaylink.replay;
 
 import io.replaylink.envelope.Uuids;
+import io.replaylink.loop.LoopDeadlines;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.spi.EnvelopeProcessor;
 import io.replaylink.spi.ProcessResult;
@@ -640,7 +641,7 @@ public final class ReplayLinker implements EnvelopeProcessor {
 
     /**
      * Fails {@code f} with a {@link TimeoutException} after the lookup timeout. On an event loop the deadline is that
-     * loop's ({@link io.replaylink.loop.LoopDeadlines}: a list entry, no timer per call; elsewhere a Vert.x timer on
+     * loop's ({@link LoopDeadlines}: a list entry, no timer per call; elsewhere a Vert.x timer on
      * the context); {@code orTimeout} would hand every call to the JDK's delay-scheduler thread and back.
      */
     private <T> CompletableFuture<T> bounded(CompletableFuture<T> f) {
@@ -651,17 +652,10 @@ public final class ReplayLinker implements EnvelopeProcessor {
         if (context == null) {
             return f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
         }
-        io.replaylink.loop.LoopDeadlines deadlines = io.replaylink.loop.LoopDeadlines.on(context);
-        if (deadlines != null) {
-            io.replaylink.loop.LoopDeadlines.Deadline deadline = deadlines.add(timeoutMs,
-                    () -> f.completeExceptionally(new TimeoutException()));
-            // the answer may arrive on the index's thread: the cancel then goes to the loop
-            f.whenComplete((value, error) -> deadline.cancel());
-            return f;
-        }
-        Vertx vertx = context.owner();
-        long timer = vertx.setTimer(timeoutMs, id -> f.completeExceptionally(new TimeoutException()));
-        f.whenComplete((value, error) -> vertx.cancelTimer(timer));
+        LoopDeadlines.Deadline deadline = LoopDeadlines.after(context, timeoutMs,
+                () -> f.completeExceptionally(new TimeoutException()));
+        // the answer may arrive on the index's thread: the cancel then goes to the loop
+        f.whenComplete((value, error) -> deadline.cancel());
         return f;
     }
 

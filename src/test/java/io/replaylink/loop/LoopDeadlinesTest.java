@@ -145,6 +145,14 @@ class LoopDeadlinesTest {
         CompletableFuture<Throwable> cause = new CompletableFuture<>();
         bounded.onComplete(ar -> cause.complete(ar.cause()));
         assertThat(cause.get(10, TimeUnit.SECONDS)).isInstanceOf(TimeoutException.class);
+        // a deadline set off the loop is a Vert.x timer on the context: it expires there, and a cancel stops it
+        CompletableFuture<Boolean> fired = new CompletableFuture<>();
+        List<String> cancelledRan = new CopyOnWriteArrayList<>();
+        LoopDeadlines.after(context, 30, () -> fired.complete(Vertx.currentContext() == context));
+        LoopDeadlines.after(context, 30, () -> cancelledRan.add("ran")).cancel();
+        assertThat(fired.get(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(100);
+        assertThat(cancelledRan).isEmpty();
         // blocking code run from the loop's context is on a worker thread: not the loop's to touch
         CompletableFuture<Boolean> none = new CompletableFuture<>();
         context.runOnContext(v -> context.executeBlocking(() -> LoopDeadlines.on(context) == null)

@@ -1,11 +1,11 @@
 package io.replaylink.forward.http;
 
-import io.replaylink.loop.LoopDeadlines;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.replaylink.forward.ForwardedEnvelope;
+import io.replaylink.loop.LoopDeadlines;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.spi.EnvelopeSink;
 import io.replaylink.spi.OutgoingEnvelope;
