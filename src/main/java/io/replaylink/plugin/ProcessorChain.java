@@ -12,6 +12,9 @@ import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -70,41 +73,65 @@ public final class ProcessorChain {
 
     /**
      * Processes {@code envelope}, which the chain takes over: the outcome's envelope is the one the caller must
-     * release (also when rejected).
+     * release (also when rejected). A processor that answers at once (a completed {@link CompletableFuture}, as the
+     * replay linker on the in-memory index does) is followed by the next one at once; only one that answers later
+     * gets a future of the loop and a deadline.
      */
     public Future<Outcome> run(Envelope envelope, ProcessingRequest request, Context context) {
         if (processors.isEmpty()) {
             return Future.succeededFuture(new Outcome(envelope, null, List.of(), List.of()));
         }
-        ProcessedEnvelopeView view = new ProcessedEnvelopeView(envelope, request, limits);
-        Future<ProcessResult.Reject> chain = Future.succeededFuture(null);
-        for (NamedPlugin<EnvelopeProcessor> p : processors) {
-            chain = chain.compose(rejected -> rejected != null ? Future.succeededFuture(rejected) : step(p, view, context));
-        }
-        return chain.map(rejected -> {
-            Envelope result = view.finish();
-            view.drops().forEach((reason, count) -> metrics.itemsDropped(reason, count));
-            return new Outcome(result, rejected, view.handOffs(), view.beforeAnswer());
-        });
+        return from(0, new ProcessedEnvelopeView(envelope, request, limits), context);
     }
 
-    private Future<ProcessResult.Reject> step(NamedPlugin<EnvelopeProcessor> p, ProcessedEnvelopeView view,
-                                              Context context) {
-        Future<ProcessResult> result;
-        try {
-            result = Future.fromCompletionStage(p.plugin().process(view), context);
-        } catch (RuntimeException e) {
-            result = Future.failedFuture(e);
-        }
-        return LoopDeadlines.timeout(result, timeoutMs, context).transform(ar -> {
-            if (ar.failed()) {
-                LOG.log(Level.WARNING, "processor " + p.name() + " failed, envelope passed on as it was: "
-                        + ar.cause());
-                metrics.processorFailed(p.name());
-                return Future.succeededFuture(null);
+    /** Runs the processors from the {@code k}th on. */
+    private Future<Outcome> from(int k, ProcessedEnvelopeView view, Context context) {
+        for (; k < processors.size(); k++) {
+            NamedPlugin<EnvelopeProcessor> p = processors.get(k);
+            Future<ProcessResult> later;
+            try {
+                CompletionStage<ProcessResult> stage = p.plugin().process(view);
+                if (stage instanceof CompletableFuture<ProcessResult> now && now.isDone()) {
+                    ProcessResult result;
+                    try {
+                        result = now.join();
+                    } catch (CompletionException | CancellationException e) {
+                        failed(p, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                        continue;
+                    }
+                    if (result instanceof ProcessResult.Reject r) {
+                        return Future.succeededFuture(finish(view, r));
+                    }
+                    continue;
+                }
+                later = Future.fromCompletionStage(stage, context);
+            } catch (RuntimeException e) {
+                failed(p, e);
+                continue;
             }
-            return Future.succeededFuture(ar.result() instanceof ProcessResult.Reject r ? r : null);
-        });
+            int next = k + 1;
+            return LoopDeadlines.timeout(later, timeoutMs, context).transform(ar -> {
+                if (ar.failed()) {
+                    failed(p, ar.cause());
+                    return from(next, view, context);
+                }
+                return ar.result() instanceof ProcessResult.Reject r ? Future.succeededFuture(finish(view, r))
+                        : from(next, view, context);
+            });
+        }
+        return Future.succeededFuture(finish(view, null));
+    }
+
+    private Outcome finish(ProcessedEnvelopeView view, ProcessResult.Reject rejected) {
+        Envelope result = view.finish();
+        view.drops().forEach((reason, count) -> metrics.itemsDropped(reason, count));
+        return new Outcome(result, rejected, view.handOffs(), view.beforeAnswer());
+    }
+
+    /** A processor that failed or timed out is skipped: the envelope goes on as it was. */
+    private void failed(NamedPlugin<EnvelopeProcessor> p, Throwable cause) {
+        LOG.log(Level.WARNING, "processor " + p.name() + " failed, envelope passed on as it was: " + cause);
+        metrics.processorFailed(p.name());
     }
 
     public void close() {
