@@ -70,7 +70,7 @@ final class EventFactsScanner {
     /**
      * The facts of the event in {@code bytes[from, to)}, or null when jackson must read it. {@code bytes[to]} must be
      * 0 (the scanner's loops stop there without checking for the end) and {@link #PADDING} bytes of any value must
-     * follow it (strings are read eight bytes at a time).
+     * follow it (strings are read sixteen bytes at a time).
      */
     static EventFacts read(byte[] bytes, int from, int to) {
         if (bytes[to] != 0 || bytes.length < to + 1 + PADDING) {
@@ -572,8 +572,8 @@ final class EventFactsScanner {
 
     private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
             long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-    /** Bytes the array must hold after the event's 0, for reads of eight bytes at a time. */
-    static final int PADDING = 8;
+    /** Bytes the array must hold after the event's 0, for reads of sixteen bytes at a time. */
+    static final int PADDING = 16;
 
     private static final byte[] TRUE = ascii("true");
     private static final byte[] FALSE = ascii("false");
@@ -620,19 +620,14 @@ final class EventFactsScanner {
         i++;
         while (true) {
             // eight bytes at a time while none of them is a quote, a backslash, a control character or not ASCII
-            // (the array has 8 bytes to spare after the event's 0: see read)
-            long x = (long) LONGS.get(b, i);
-            long special = (x - 0x2020202020202020L) & ~x
-                    | ((x ^ 0x2222222222222222L) - 0x0101010101010101L) & ~(x ^ 0x2222222222222222L)
-                    | ((x ^ 0x5c5c5c5c5c5c5c5cL) - 0x0101010101010101L) & ~(x ^ 0x5c5c5c5c5c5c5c5cL)
-                    | x;
-            special &= 0x8080808080808080L;
-            if (special == 0) {
+            // (the array has bytes to spare after the event's 0: see read)
+            long x = special((long) LONGS.get(b, i));
+            if (x == 0) {
                 i += 8;
                 continue;
             }
-            // the lowest flagged byte is the first special one (a borrow only runs to higher bytes)
-            i += Long.numberOfTrailingZeros(special) >>> 3;
+            // the lowest flagged byte is the first special one
+            i += Long.numberOfTrailingZeros(x) >>> 3;
             byte c = b[i];
             if (c == '"') {
                 return i + 1;
@@ -645,6 +640,17 @@ final class EventFactsScanner {
                 throw Unsure.INSTANCE;
             }
         }
+    }
+
+    /**
+     * The bytes of {@code x} (eight, little-endian) that end a run of plain string bytes, as their high bits: a
+     * control character (below 0x20), a quote, a backslash, or a byte that is not ASCII (its own high bit). Exact in
+     * the lowest flagged byte: a subtraction borrows from the next byte only out of a byte that is itself flagged, so
+     * bytes above the first one may be flagged wrongly, and they are not looked at.
+     */
+    private static long special(long x) {
+        return ((x - 0x2020202020202020L) | ((x ^ 0x2222222222222222L) - 0x0101010101010101L)
+                | ((x ^ 0x5c5c5c5c5c5c5c5cL) - 0x0101010101010101L) | x) & 0x8080808080808080L;
     }
 
     /** Where the string whose quote is at {@code i} ends (its closing quote); an escape in it: unsure. */
