@@ -70,7 +70,7 @@ final class EventFactsScanner {
     /**
      * The facts of the event in {@code bytes[from, to)}, or null when jackson must read it. {@code bytes[to]} must be
      * 0 (the scanner's loops stop there without checking for the end) and {@link #PADDING} bytes of any value must
-     * follow it (strings are read sixteen bytes at a time).
+     * follow it (strings are read eight bytes at a time).
      */
     static EventFacts read(byte[] bytes, int from, int to) {
         if (bytes[to] != 0 || bytes.length < to + 1 + PADDING) {
@@ -572,8 +572,8 @@ final class EventFactsScanner {
 
     private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
             long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
-    /** Bytes the array must hold after the event's 0, for reads of sixteen bytes at a time. */
-    static final int PADDING = 16;
+    /** Bytes the array must hold after the event's 0, for reads of eight bytes at a time. */
+    static final int PADDING = 8;
 
     private static final byte[] TRUE = ascii("true");
     private static final byte[] FALSE = ascii("false");
@@ -620,7 +620,7 @@ final class EventFactsScanner {
         i++;
         while (true) {
             // eight bytes at a time while none of them is a quote, a backslash, a control character or not ASCII
-            // (the array has bytes to spare after the event's 0: see read)
+            // (the array has 8 bytes to spare after the event's 0: see read)
             long x = special((long) LONGS.get(b, i));
             if (x == 0) {
                 i += 8;
