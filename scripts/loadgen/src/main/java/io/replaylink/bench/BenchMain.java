@@ -44,7 +44,11 @@ public final class BenchMain {
             report.append(sampling(jmh(SamplingBenchmark.class, quick))).append("\n\n");
         }
         if (suites.contains("chain")) {
-            report.append(chain(jmhWithGc(ChainBenchmark.class, quick))).append("\n\n");
+            report.append(chain(jmhWithGc(ChainBenchmark.class, quick))).append("\n");
+            // the largest part of the linker's own work, alone
+            double facts = jmh(EventFactsBenchmark.class, quick).iterator().next().getPrimaryResult().getScore();
+            report.append(String.format(java.util.Locale.ROOT, "Reading the linking facts of one of these 2 KB error "
+                    + "events (EventFactsBenchmark): %.0f ns.%n%n", facts));
         }
         if (suites.contains("index")) {
             report.append(IndexLookupBench.table(IndexLookupBench.run(quick ? 3 : 8))).append("\n\n");

@@ -3,6 +3,9 @@ package io.replaylink.bench;
 import io.replaylink.replay.EventFacts;
 import io.replaylink.replay.EventFactsReader;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -11,14 +14,17 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What reading the linking facts of one event costs: {@link EventFactsReader#read} over the ~2 KB Java-SDK-shaped
  * error events of {@code scripts/loadgen/wrk/envelopes.lua} (the overhead suite's load), 64 different ones in turn.
- * The linker's largest part of its own work (its profile in the sidecar); run pinned, e.g.
- * {@code taskset -c 1 java -cp ... org.openjdk.jmh.Main EventFactsBenchmark}.
+ * The largest part of the linker's own work; part of {@code scripts/bench chain} (pin it: {@code --pin} does not
+ * apply to JMH; {@code taskset -c 1 java -cp ... org.openjdk.jmh.Main EventFactsBenchmark}).
  */
 @State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class EventFactsBenchmark {
     private ByteBuffer[] events;
     private int next;
