@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -88,28 +89,21 @@ public final class ProcessorChain {
     private Future<Outcome> from(int k, ProcessedEnvelopeView view, Context context) {
         for (; k < processors.size(); k++) {
             NamedPlugin<EnvelopeProcessor> p = processors.get(k);
-            Future<ProcessResult> later;
+            CompletionStage<ProcessResult> stage;
             try {
-                CompletionStage<ProcessResult> stage = p.plugin().process(view);
-                if (stage instanceof CompletableFuture<ProcessResult> now && now.isDone()) {
-                    ProcessResult result;
-                    try {
-                        result = now.join();
-                    } catch (CompletionException | CancellationException e) {
-                        failed(p, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
-                        continue;
-                    }
-                    if (result instanceof ProcessResult.Reject r) {
-                        return Future.succeededFuture(finish(view, r));
-                    }
-                    continue;
-                }
-                later = Future.fromCompletionStage(stage, context);
+                stage = Objects.requireNonNull(p.plugin().process(view), "the processor answered no stage");
             } catch (RuntimeException e) {
                 failed(p, e);
                 continue;
             }
+            if (stage instanceof CompletableFuture<ProcessResult> now && now.isDone()) {
+                if (answeredAtOnce(p, now) instanceof ProcessResult.Reject r) {
+                    return Future.succeededFuture(finish(view, r));
+                }
+                continue;
+            }
             int next = k + 1;
+            Future<ProcessResult> later = Future.fromCompletionStage(stage, context);
             return LoopDeadlines.timeout(later, timeoutMs, context).transform(ar -> {
                 if (ar.failed()) {
                     failed(p, ar.cause());
@@ -120,6 +114,18 @@ public final class ProcessorChain {
             });
         }
         return Future.succeededFuture(finish(view, null));
+    }
+
+    /** The result of a stage that is done already; null (counted as the processor's failure) when it failed. */
+    private ProcessResult answeredAtOnce(NamedPlugin<EnvelopeProcessor> p, CompletableFuture<ProcessResult> done) {
+        try {
+            return done.join();
+        } catch (CompletionException e) {
+            failed(p, e.getCause() != null ? e.getCause() : e);
+        } catch (CancellationException e) {
+            failed(p, e);
+        }
+        return null;
     }
 
     private Outcome finish(ProcessedEnvelopeView view, ProcessResult.Reject rejected) {

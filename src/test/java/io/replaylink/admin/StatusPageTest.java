@@ -1,6 +1,7 @@
 package io.replaylink.admin;
 
 import io.replaylink.testing.Envelopes;
+import io.replaylink.testing.MetricsText;
 import io.replaylink.testing.TestSidecar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,8 +58,7 @@ class StatusPageTest {
 
     /** The value of {@code series} at /metrics. */
     static long metric(String metrics, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)").matcher(metrics);
-        return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+        return (long) MetricsText.value(metrics, series).orElse(0);
     }
 
     /** The number a bar table shows for {@code key}. */

@@ -8,6 +8,7 @@ import io.replaylink.metrics.Metrics;
 import io.replaylink.plugin.PluginLoader.NamedPlugin;
 import io.replaylink.spi.EnvelopeProcessor;
 import io.replaylink.spi.ProcessResult;
+import io.replaylink.testing.MetricsText;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -78,14 +80,11 @@ class ProcessorChainTest {
         return done.get(10, TimeUnit.SECONDS);
     }
 
+    /** The processor's failure count, or "absent" when it has no series. */
     private static String metric(Metrics metrics, String processor) {
-        String text = new String(metrics.scrape(), StandardCharsets.UTF_8);
-        for (String line : text.split("\n")) {
-            if (line.startsWith("replaylink_processor_failures_total{processor=\"" + processor + "\"}")) {
-                return line.substring(line.lastIndexOf(' ') + 1);
-            }
-        }
-        return "absent";
+        OptionalDouble v = MetricsText.value(new String(metrics.scrape(), StandardCharsets.UTF_8),
+                "replaylink_processor_failures_total{processor=\"" + processor + "\"}");
+        return v.isPresent() ? Double.toString(v.getAsDouble()) : "absent";
     }
 
     @Test
@@ -95,7 +94,8 @@ class ProcessorChainTest {
         List<Boolean> laterOnLoop = new ArrayList<>();
         List<NamedPlugin<EnvelopeProcessor>> processors = List.of(
                 new NamedPlugin<>("first", marking("first", ran)),
-                new NamedPlugin<>("failed-at-once", e -> CompletableFuture.failedFuture(new IllegalStateException("x"))),
+                new NamedPlugin<>("failed-at-once",
+                        e -> CompletableFuture.failedFuture(new IllegalStateException("x"))),
                 new NamedPlugin<>("null-stage", e -> null),
                 new NamedPlugin<>("later", e -> {
                     ran.add("later");
