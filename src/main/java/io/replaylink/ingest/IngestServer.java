@@ -4,6 +4,7 @@ import io.replaylink.config.ReplayLinkConfig;
 import io.replaylink.envelope.EnvelopeParser;
 import io.replaylink.forward.Delivery;
 import io.replaylink.metrics.Metrics;
+import io.replaylink.loop.TurnFlushes;
 import io.replaylink.plugin.ProcessorChain;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -93,6 +94,8 @@ public final class IngestServer {
             return;
         }
         connection.closeHandler(v -> connections.decrementAndGet());
+        // the answers one turn writes leave together (the upstream's answers to several envelopes come in one read)
+        TurnFlushes.install(connection);
         if (!config.server().h2c() && !StrictRequestDecoder.install(connection, options) && !strictDecoderMissing) {
             strictDecoderMissing = true;
             LOG.log(System.Logger.Level.WARNING, "the strict HTTP decoder could not be installed: Content-Length with Transfer-Encoding and"

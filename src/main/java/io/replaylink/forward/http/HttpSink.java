@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.Unpooled;
 import io.replaylink.forward.ForwardedEnvelope;
 import io.replaylink.loop.LoopDeadlines;
+import io.replaylink.loop.TurnFlushes;
 import io.replaylink.metrics.Metrics;
 import io.replaylink.spi.EnvelopeSink;
 import io.replaylink.spi.OutgoingEnvelope;
@@ -84,12 +85,17 @@ final class HttpSink implements EnvelopeSink {
         this.port = config.url().getPort() > 0 ? config.url().getPort() : tls ? 443 : 80;
         String path = config.url().getRawPath();
         this.basePath = path == null ? "" : path;
-        this.client = vertx.createHttpClient(new HttpClientOptions()
+        this.client = vertx.httpClientBuilder()
+                .with(new HttpClientOptions()
                         .setConnectTimeout((int) config.connectTimeoutMs())
                         .setIdleTimeout(60).setIdleTimeoutUnit(TimeUnit.SECONDS)
                         .setKeepAlive(true)
-                        .setSsl(tls),
-                new PoolOptions().setHttp1MaxSize(config.maxConnections()).setMaxWaitQueueSize(config.maxInFlight()));
+                        .setSsl(tls))
+                .with(new PoolOptions().setHttp1MaxSize(config.maxConnections())
+                        .setMaxWaitQueueSize(config.maxInFlight()))
+                // the requests of the envelopes one turn forwards leave together
+                .withConnectHandler(TurnFlushes::install)
+                .build();
     }
 
     @Override
