@@ -26,9 +26,9 @@ public final class BenchMain {
         List<String> all = List.of("codec", "splice", "sampling", "chain", "index", "kafka", "cost");
         List<String> suites = args.length == 0 ? all : List.of(args);
         for (String suite : suites) {
-            if (!all.contains(suite) && !List.of("e2e", "overload", "hostile", "overhead", "ab").contains(suite)) {
+            if (!all.contains(suite) && !List.of("e2e", "overload", "hostile", "overhead", "ab", "profile").contains(suite)) {
                 System.err.println("scripts/bench: no suite " + suite + " (suites: " + String.join(", ", all)
-                        + ", e2e, overload, hostile, overhead, ab; interval is now part of cost)");
+                        + ", e2e, overload, hostile, overhead, ab, profile; interval is now part of cost)");
                 System.exit(2);
             }
         }
@@ -70,6 +70,9 @@ public final class BenchMain {
         if (suites.contains("ab")) {
             report.append(quick ? AbBench.run(10, 5, 1) : AbBench.run(60, 10, Integer.getInteger("ab.rounds", 6)))
                     .append("\n");
+        }
+        if (suites.contains("profile")) {
+            report.append(quick ? ProfileBench.run(10, 5) : ProfileBench.run(60, 20)).append("\n");
         }
         if (suites.contains("overload")) {
             report.append(OverloadBench.run(quick)).append("\n");
