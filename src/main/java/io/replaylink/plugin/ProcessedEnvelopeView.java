@@ -26,6 +26,13 @@ import java.util.function.Function;
  * finish() are serialised on the view.
  */
 final class ProcessedEnvelopeView implements ProcessedEnvelope {
+    /**
+     * A spliced payload of at most this many bytes is copied into one array; a larger one is a composite of slices of
+     * the old payload around the new bytes (no copy of a large event).
+     */
+    static final int FLAT_SPLICE_MAX_BYTES = 64 * 1024;
+    /** {@code -Dreplaylink.spliceSlices=true}: every splice a composite of slices, as before (for the A/B). */
+    private static final boolean SPLICE_SLICES = Boolean.getBoolean("replaylink.spliceSlices");
     private final Envelope original;
     private final ProcessingRequest request;
     private final List<ItemView> all = new ArrayList<>();
@@ -214,6 +221,17 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
                 java.util.Objects.checkFromIndexSize(offset, remove, length);
                 checkSize((long) length - remove + insert.length);
                 int from = old.readerIndex();
+                int spliced = length - remove + insert.length;
+                if (spliced <= FLAT_SPLICE_MAX_BYTES && !SPLICE_SLICES) {
+                    // one array: the sink copies the body once more anyway, and a composite of slices cost more to
+                    // build, write and release than the copy
+                    byte[] bytes = new byte[spliced];
+                    old.getBytes(from, bytes, 0, offset);
+                    System.arraycopy(insert, 0, bytes, offset, insert.length);
+                    old.getBytes(from + offset + remove, bytes, offset + insert.length, length - offset - remove);
+                    replaceWith(Unpooled.wrappedBuffer(bytes));
+                    return;
+                }
                 replaceWith(Unpooled.wrappedUnmodifiableBuffer(old.retainedSlice(from, offset),
                         Unpooled.wrappedBuffer(insert),
                         old.retainedSlice(from + offset + remove, length - offset - remove)));

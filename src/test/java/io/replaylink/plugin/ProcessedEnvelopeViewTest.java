@@ -51,6 +51,33 @@ class ProcessedEnvelopeViewTest {
     }
 
     @Test
+    void anEventAboveTheCopyLimitIsSplicedAsSlicesOfItsBodyAndWritesTheSame() throws Exception {
+        // above FLAT_SPLICE_MAX_BYTES the splice is a composite over the body (no copy of a large event); below it,
+        // one array: both write the same bytes and leave the body released
+        for (int size : new int[] {ProcessedEnvelopeView.FLAT_SPLICE_MAX_BYTES - 200,
+                ProcessedEnvelopeView.FLAT_SPLICE_MAX_BYTES + 200}) {
+            String event = "{\"event_id\":\"big\",\"message\":\"" + "y".repeat(size) + "\"}";
+            byte[] insert = "\"contexts\":{\"replay\":{}},".getBytes(StandardCharsets.UTF_8);
+            ByteBuf body = body(event, true);
+            Envelope envelope = new EnvelopeParser(EnvelopeLimits.relayDefaults()).parse(body);
+            ProcessedEnvelopeView view = new ProcessedEnvelopeView(envelope, REQUEST, EnvelopeLimits.relayDefaults());
+            view.items().get(0).splicePayload(1, 0, insert);
+            Envelope out = view.finish();
+            // the slices keep the body's memory; the copy does not
+            boolean slices = event.length() + insert.length > ProcessedEnvelopeView.FLAT_SPLICE_MAX_BYTES;
+            assertThat(out.items().get(0).payload().hasArray()).isEqualTo(!slices);
+            ByteBuf written = EnvelopeWriter.write(out, ByteBufAllocator.DEFAULT);
+            String expected = "{" + new String(insert, StandardCharsets.UTF_8) + event.substring(1);
+            assertThat(written.toString(StandardCharsets.UTF_8)).endsWith("\n" + expected + "\n")
+                    .contains("\"length\":" + expected.length());
+            written.release();
+            out.release();
+            assertThat(body.refCnt()).isEqualTo(1);
+            body.release();
+        }
+    }
+
+    @Test
     void aSpliceOverTheItemLimitIsRefusedAndTheItemStays() throws Exception {
         EnvelopeLimits small = new EnvelopeLimits(40, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 100,
                 4096, 64);
