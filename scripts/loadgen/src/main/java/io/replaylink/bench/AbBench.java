@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One configuration, two JVM option sets (A and B), the overhead suite's method: both sidecars alone on core 1, wrk on
@@ -67,14 +66,7 @@ public final class AbBench {
             }
             return table(a, b, processors, redisIndex, windows, windowSeconds, warmSeconds);
         } finally {
-            for (SidecarProcess s : sidecars) {
-                s.close();
-            }
-            if (blackholeProcess != null) {
-                blackholeProcess.destroy();
-                blackholeProcess.waitFor(10, TimeUnit.SECONDS);
-            }
-            io.replaylink.testing.TempDirs.delete(dir);
+            OverheadBench.stopAll(sidecars, blackholeProcess, dir);
         }
     }
 

@@ -448,6 +448,19 @@ public final class OverheadBench {
         }
     }
 
+    /** Stops the sidecars and the upstream nginx (null: not started) of a suite and deletes its directory. */
+    static void stopAll(List<io.replaylink.testing.SidecarProcess> sidecars, Process nginx, Path dir)
+            throws Exception {
+        for (io.replaylink.testing.SidecarProcess s : sidecars) {
+            s.close();
+        }
+        if (nginx != null) {
+            nginx.destroy();
+            nginx.waitFor(10, TimeUnit.SECONDS);
+        }
+        io.replaylink.testing.TempDirs.delete(dir);
+    }
+
     static Process nginx(Path dir, String name, List<String> launcher, String config) throws Exception {
         Path prefix = Files.createDirectories(dir.resolve(name));
         Path conf = Files.writeString(prefix.resolve("nginx.conf"), config.replace("@PREFIX@", prefix.toString()));

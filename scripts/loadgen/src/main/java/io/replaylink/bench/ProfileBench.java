@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Where one envelope's CPU goes, by part of the sidecar, for processing off, linking with the in-memory index and
@@ -76,14 +75,7 @@ public final class ProfileBench {
                     OverheadBench.CONNECTIONS, warmSeconds, windowSeconds, windowSeconds, rates,
                     CpuProfile.table(names, summaries, 12));
         } finally {
-            for (SidecarProcess s : sidecars) {
-                s.close();
-            }
-            if (blackholeProcess != null) {
-                blackholeProcess.destroy();
-                blackholeProcess.waitFor(10, TimeUnit.SECONDS);
-            }
-            io.replaylink.testing.TempDirs.delete(dir);
+            OverheadBench.stopAll(sidecars, blackholeProcess, dir);
         }
     }
 }
