@@ -27,38 +27,35 @@ public final class CpuProfile {
     private CpuProfile() {
     }
 
-    /** The parts of the sidecar, each by frame prefixes or fragments; the first part a frame matches is its part. */
-    static final Map<String, List<String>> PARTS = parts(
-            "linker: reading the event's facts", List.of("io/replaylink/replay/EventFacts"),
-            "index: Redis client (batches, lettuce, its socket)", List.of("io/replaylink/index/redis/", "io/lettuce/"),
-            "index: in-process tables", List.of("io/replaylink/index/"),
-            "why-notes", List.of("io/replaylink/why/"),
-            "linker: ids, index calls' futures, enrichment", List.of("io/replaylink/replay/"),
-            "dynamic sampling", List.of("io/replaylink/sampling/"),
-            "metrics", List.of("io/replaylink/metrics/", "io/prometheus/"),
-            "processor chain", List.of("io/replaylink/plugin/"),
-            "envelope parse and write", List.of("io/replaylink/envelope/"),
-            "upstream request (http sink, HTTP client, socket)", List.of("io/replaylink/forward/http/",
+    /** A part of the sidecar: the frames (by fragment) whose samples are its. */
+    record Part(String name, List<String> patterns) {
+        Part(String name, String... patterns) {
+            this(name, List.of(patterns));
+        }
+    }
+
+    /** The parts of the sidecar; the first part a frame matches is its part. */
+    static final List<Part> PARTS = List.of(
+            new Part("linker: reading the event's facts", "io/replaylink/replay/EventFacts"),
+            new Part("index: Redis client (batches, lettuce, its socket)", "io/replaylink/index/redis/", "io/lettuce/"),
+            new Part("index: in-process tables", "io/replaylink/index/"),
+            new Part("why-notes", "io/replaylink/why/"),
+            new Part("linker: ids, index calls' futures, enrichment", "io/replaylink/replay/"),
+            new Part("dynamic sampling", "io/replaylink/sampling/"),
+            new Part("metrics", "io/replaylink/metrics/", "io/prometheus/"),
+            new Part("processor chain", "io/replaylink/plugin/"),
+            new Part("envelope parse and write", "io/replaylink/envelope/"),
+            new Part("upstream request (http sink, HTTP client, socket)", "io/replaylink/forward/http/",
                     "io/vertx/core/http/impl/Http1xClient", "io/vertx/core/http/impl/HttpClient"),
-            "delivery", List.of("io/replaylink/forward/"),
-            "ingest (request, body, answer)", List.of("io/replaylink/ingest/"),
-            "HTTP server (decoding, the answer's socket)", List.of("io/vertx/core/http/impl/Http1xServer"),
-            "flushes at the loop turn's end (both sockets)", List.of("FlushConsolidationHandler$1.run"),
-            "waiting for I/O (epoll, sleeping, waking)", List.of("epoll_wait", "epoll_pwait", "epollWait"));
+            new Part("delivery", "io/replaylink/forward/"),
+            new Part("ingest (request, body, answer)", "io/replaylink/ingest/"),
+            new Part("HTTP server (decoding, the answer's socket)", "io/vertx/core/http/impl/Http1xServer"),
+            new Part("flushes at the loop turn's end (both sockets)", "FlushConsolidationHandler$1.run"),
+            new Part("waiting for I/O (epoll, sleeping, waking)", "epoll_wait", "epoll_pwait", "epollWait"));
     static final String LOOP_OTHER = "event loop, other (Netty, Vert.x, reads)";
     static final String OTHER_THREADS = "other threads (GC, JIT, timers)";
     /** A stack with this frame ran on an event loop (Netty's loop; Vert.x's loops are Netty's). */
     static final String LOOP_FRAME = "io/netty/channel/SingleThreadIoEventLoop.run";
-
-    private static Map<String, List<String>> parts(Object... pairs) {
-        Map<String, List<String>> parts = new LinkedHashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            @SuppressWarnings("unchecked")
-            List<String> patterns = (List<String>) pairs[i + 1];
-            parts.put((String) pairs[i], patterns);
-        }
-        return parts;
-    }
 
     /** Where the samples of one profile went: µs per envelope by part, and by the top frame. */
     record Summary(long samples, double microsPerEnvelope, Map<String, Double> byPart, Map<String, Double> byTopFrame,
@@ -78,10 +75,10 @@ public final class CpuProfile {
             return OTHER_THREADS;
         }
         for (int i = frames.length - 1; i >= 0; i--) {
-            for (Map.Entry<String, List<String>> p : PARTS.entrySet()) {
-                for (String pattern : p.getValue()) {
+            for (Part p : PARTS) {
+                for (String pattern : p.patterns()) {
                     if (frames[i].contains(pattern)) {
-                        return p.getKey();
+                        return p.name();
                     }
                 }
             }
@@ -95,7 +92,7 @@ public final class CpuProfile {
      */
     static Summary summarise(List<String> collapsed, long envelopes, double intervalMicros) {
         Map<String, Double> byPart = new LinkedHashMap<>();
-        PARTS.keySet().forEach(k -> byPart.put(k, 0.0));
+        PARTS.forEach(p -> byPart.put(p.name(), 0.0));
         byPart.put(LOOP_OTHER, 0.0);
         byPart.put(OTHER_THREADS, 0.0);
         Map<String, Double> byTop = new HashMap<>();

@@ -20,6 +20,10 @@ public final class ProfileBench {
     private ProfileBench() {
     }
 
+    /** A sidecar configuration profiled: its processors and index, as the config file writes them. */
+    private record Subject(String name, String processors, String index) {
+    }
+
     public static String run(int warmSeconds, int windowSeconds) throws Exception {
         Path dir = Files.createTempDirectory("replaylink-profile");
         Path script = Path.of(System.getProperty("replaylink.projectRoot", "."), "scripts", "loadgen", "wrk",
@@ -32,20 +36,22 @@ public final class ProfileBench {
             blackholeProcess = OverheadBench.nginx(dir, "blackhole", List.of(), OverheadBench.blackholeConfig(dir,
                     blackhole));
             String sink = "  - {name: http, config: {url: \"http://127.0.0.1:" + blackhole + "\"}}";
-            String[][] systems = {
-                    {"processing off", "[]", "{name: memory}"},
-                    {"linking, in-memory", "[replay-linker]", "{name: memory}"},
-                    {"linking, Redis", "[replay-linker]", "{name: redis, config: {uri: \"" + redis.uri() + "\"}}"}};
+            List<Subject> subjects = List.of(
+                    new Subject("processing off", "[]", "{name: memory}"),
+                    new Subject("linking, in-memory", "[replay-linker]", "{name: memory}"),
+                    new Subject("linking, Redis", "[replay-linker]", "{name: redis, config: {uri: \"" + redis.uri()
+                            + "\"}}"));
             List<String> names = new ArrayList<>();
             List<CpuProfile.Summary> summaries = new ArrayList<>();
             StringBuilder rates = new StringBuilder();
-            for (int i = 0; i < systems.length; i++) {
+            for (int i = 0; i < subjects.size(); i++) {
+                Subject subject = subjects.get(i);
                 Path config = Files.writeString(dir.resolve("sidecar-" + i + ".yaml"), SideBySideBench.config(
-                        systems[i][1], systems[i][2], sink));
+                        subject.processors(), subject.index(), sink));
                 SidecarProcess s = SidecarProcess.start(config, dir.resolve("sidecar-" + i + ".log"),
                         OverheadBench.CORE_1);
                 sidecars.add(s);
-                OverheadBench.Target target = new OverheadBench.Target(systems[i][0], s.port(), s.pid(), true);
+                OverheadBench.Target target = new OverheadBench.Target(subject.name(), s.port(), s.pid(), true);
                 OverheadBench.warm(target, script, warmSeconds, 60 + i);
                 OverheadBench.Window plain = OverheadBench.window(target, script, windowSeconds, 600 + i, null);
                 Path stacks = dir.resolve("profile-" + i + ".txt");
@@ -58,13 +64,13 @@ public final class ProfileBench {
                 }
                 CpuProfile.Summary summary = CpuProfile.summarise(Files.readAllLines(stacks), profiled.requests(),
                         1000);
-                names.add(systems[i][0]);
+                names.add(subject.name());
                 summaries.add(summary);
                 rates.append(String.format(Locale.ROOT, "- %s: %.1f µs CPU an envelope without the profiler (%.0f/s), "
-                                + "%.1f with it (%.0f/s; %d samples, %.1f µs an envelope in them)%n", systems[i][0],
+                                + "%.1f with it (%.0f/s; %d samples, %.1f µs an envelope in them)%n", subject.name(),
                         plain.cpuMicros(), plain.perSecond(), profiled.cpuMicros(), profiled.perSecond(),
                         summary.samples(), summary.microsPerEnvelope()));
-                System.err.printf(Locale.ROOT, "profile: %s: %.1f µs/envelope, profiled %.1f%n", systems[i][0],
+                System.err.printf(Locale.ROOT, "profile: %s: %.1f µs/envelope, profiled %.1f%n", subject.name(),
                         plain.cpuMicros(), summary.microsPerEnvelope());
                 s.close();
             }
