@@ -11,18 +11,25 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One configuration, two JVM option sets (A and B), the overhead suite's method: both sidecars alone on core 1, wrk on
+ * One configuration, two JVM option sets (A and B), the overhead suite's method: the sidecars alone on core 1, wrk on
  * core 0, warmed at full load, then A B A B ... A in 10 s windows; B's cost against its two neighbouring A windows.
+ * Each side runs in {@code ab.jvms} JVMs (default 3) that take turns (A1 B1 A2 B2 A3 B3 A1 ...): two JVMs of one
+ * build and options differ by up to ~8% (an A/A run), so one JVM a side cannot show a change of that size.
  * For a change behind a switch (a system property), measured against the same build with the switch off, without
  * the other systems of {@code overhead}. Settings (system properties, {@code scripts/bench} passes them from the
  * environment): {@code ab.a}, {@code ab.b} (JVM options, e.g. {@code -Dreplaylink.x=true}), {@code ab.processors}
- * (default {@code [replay-linker]}), {@code ab.index} ({@code memory} or {@code redis}).
+ * (default {@code [replay-linker]}), {@code ab.index} ({@code memory} or {@code redis}), {@code ab.jvms}.
  */
 public final class AbBench {
     private AbBench() {
     }
 
+    /** One window of the A/B: which JVM of its side ran it (0-based), and what it measured. */
+    record Turn(int jvm, OverheadBench.Window window) {
+    }
+
     public static String run(int warmSeconds, int windowSeconds, int rounds) throws Exception {
+        int jvms = Math.max(1, Integer.getInteger("ab.jvms", 3));
         String a = System.getProperty("ab.a", "").trim();
         String b = System.getProperty("ab.b", "").trim();
         String processors = System.getProperty("ab.processors", "[replay-linker]");
@@ -41,30 +48,38 @@ public final class AbBench {
                     : "{name: redis, config: {uri: \"" + redis.uri() + "\"}}";
             Path config = Files.writeString(dir.resolve("sidecar.yaml"), SideBySideBench.config(processors, index,
                     sink));
+            // several JVMs a side, taking turns: two JVMs of the same build and options differ by up to ~8% (an
+            // A/A run, session 20), as much as most changes measured here
             List<OverheadBench.Target> targets = new ArrayList<>();
             String[] options = {a, b};
-            for (int i = 0; i < 2; i++) {
-                List<String> launcher = new ArrayList<>(OverheadBench.CORE_1);
-                if (!options[i].isEmpty()) {
-                    launcher.addAll(List.of("env", "JAVA_TOOL_OPTIONS=" + options[i]));
+            for (int j = 0; j < jvms; j++) {
+                for (int i = 0; i < 2; i++) {
+                    List<String> launcher = new ArrayList<>(OverheadBench.CORE_1);
+                    if (!options[i].isEmpty()) {
+                        launcher.addAll(List.of("env", "JAVA_TOOL_OPTIONS=" + options[i]));
+                    }
+                    SidecarProcess s = SidecarProcess.start(config, dir.resolve("sidecar-" + i + "-" + j + ".log"),
+                            launcher);
+                    sidecars.add(s);
+                    targets.add(new OverheadBench.Target((i == 0 ? "A" : "B") + (j + 1), s.port(), s.pid(), true));
                 }
-                SidecarProcess s = SidecarProcess.start(config, dir.resolve("sidecar-" + i + ".log"), launcher);
-                sidecars.add(s);
-                targets.add(new OverheadBench.Target(i == 0 ? "A" : "B", s.port(), s.pid(), true));
             }
-            for (int i = 0; i < 2; i++) {
-                OverheadBench.warm(targets.get(i), script, warmSeconds, 7 + i);
+            for (int t = 0; t < targets.size(); t++) {
+                OverheadBench.warm(targets.get(t), script, warmSeconds, 7 + t);
             }
-            List<OverheadBench.Window> windows = new ArrayList<>();
+            List<Turn> turns = new ArrayList<>();
             long seed = 500;
             for (int w = 0; w < 2 * rounds + 1; w++) {
-                OverheadBench.Window window = OverheadBench.window(targets.get(w % 2), script, windowSeconds,
-                        seed++, null);
-                windows.add(window);
+                int jvm = (w / 2) % jvms;
+                OverheadBench.Target target = targets.get(2 * jvm + w % 2);
+                OverheadBench.Window window = OverheadBench.window(target, script, windowSeconds, seed++, null);
+                turns.add(new Turn(jvm, window));
                 System.err.printf(Locale.ROOT, "ab: %s: %.0f/s, %.1f µs CPU/envelope, %.1f KB/envelope%n",
-                        w % 2 == 0 ? "A" : "B", window.perSecond(), window.cpuMicros(), window.allocatedKb());
+                        target.name(), window.perSecond(), window.cpuMicros(), window.allocatedKb());
             }
-            return table(a, b, processors, redisIndex, windows, windowSeconds, warmSeconds);
+            List<OverheadBench.Window> windows = turns.stream().map(Turn::window).toList();
+            return table(a, b, processors, redisIndex, windows, windowSeconds, warmSeconds)
+                    + perJvm(turns, jvms);
         } finally {
             OverheadBench.stopAll(sidecars, blackholeProcess, dir);
         }
@@ -79,6 +94,25 @@ public final class AbBench {
             ratios.add(windows.get(w + 1).cpuMicros() / cost);
         }
         return ratios;
+    }
+
+    /**
+     * Each JVM's median cost, A's and B's (windows alternate A and B, the JVM of each side in turn): how far apart two
+     * JVMs of the same side are is the error a single pair of JVMs would have.
+     */
+    static String perJvm(List<Turn> turns, int jvms) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%nEach JVM's CPU µs/envelope (median of its "
+                + "windows; %d JVMs a side, taking turns):", jvms));
+        for (int side = 0; side < 2; side++) {
+            List<OverheadBench.Window> windows = new ArrayList<>();
+            List<Integer> jvmOf = new ArrayList<>();
+            for (int w = side; w < turns.size(); w += 2) {
+                windows.add(turns.get(w).window());
+                jvmOf.add(turns.get(w).jvm());
+            }
+            out.append(side == 0 ? " A " : "; B ").append(OverheadBench.jvmMedians(windows, jvmOf, jvms));
+        }
+        return out.append(".").append(System.lineSeparator()).toString();
     }
 
     static String table(String a, String b, String processors, boolean redis, List<OverheadBench.Window> windows,

@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  * <p>
  * The systems: nginx {@code proxy_pass} (one worker, keep-alive upstream: the physical reference), ReplayLink with
  * processing off, linking with the in-memory index, linking with the Redis index, and the in-memory linker with its
- * why-notes off (what the notes cost). All sidecars run on the same JVM
+ * why-notes off (what the notes cost). Each sidecar system runs in {@code bench.jvms} JVMs (default 2) whose windows
+ * take turns: two JVMs of the same build and flags differ by up to ~8%, which one JVM a system put whole into a
+ * run's ratios. All sidecars run on the same JVM
  * flags and heap, are warmed up at full load (60 s each: 10 s was not enough for the JIT), then take turns for
  * {@code rounds} rounds of one window each, processing off before and after every other window (the issue's A B A B
  * A: off nginx off in-memory off Redis off notes-off off ...); a ratio is computed for each adjacent pair and the
@@ -55,6 +57,7 @@ public final class OverheadBench {
 
     public static String run(int warmSeconds, int windowSeconds, int rounds, int halfWindows, int halfSeconds)
             throws Exception {
+        int jvms = Math.max(1, Integer.getInteger("bench.jvms", 2));
         Path dir = Files.createTempDirectory("replaylink-overhead");
         Path script = Path.of(System.getProperty("replaylink.projectRoot", "."), "scripts", "loadgen", "wrk",
                 "envelopes.lua").toAbsolutePath();
@@ -80,31 +83,53 @@ public final class OverheadBench {
             nginxes.add(proxyProcess);
             targets.add(new Target("nginx proxy_pass (1 worker, keep-alive upstream)", proxy, proxyProcess.pid(),
                     false));
+            // each sidecar system in several JVMs that take turns (two JVMs of one build differ by up to ~8%: one
+            // JVM a system made one run's ratio move by 0.15); nginx is one process
+            List<List<Target>> replicas = new ArrayList<>();
+            replicas.add(List.of(targets.get(0)));
             for (int i = 0; i < variants.length; i++) {
                 Path config = Files.writeString(dir.resolve("sidecar-" + i + ".yaml"),
                         SideBySideBench.config(variants[i][1], variants[i][2], sink));
-                SidecarProcess s = SidecarProcess.start(config, dir.resolve("sidecar-" + i + ".log"), CORE_1);
-                sidecars.add(s);
-                targets.add(new Target(variants[i][0], s.port(), s.pid(), true));
+                List<Target> jvmsOfSystem = new ArrayList<>();
+                for (int j = 0; j < jvms; j++) {
+                    SidecarProcess s = SidecarProcess.start(config, dir.resolve("sidecar-" + i + "-" + j + ".log"),
+                            CORE_1);
+                    sidecars.add(s);
+                    jvmsOfSystem.add(new Target(variants[i][0] + (jvms > 1 ? " #" + (j + 1) : ""), s.port(), s.pid(),
+                            true));
+                }
+                replicas.add(jvmsOfSystem);
+                targets.add(new Target(variants[i][0], jvmsOfSystem.get(0).port(), jvmsOfSystem.get(0).pid(), true));
             }
             int redisTarget = 3;
             // warm-up at full load, one at a time (each alone on its core, as when measured)
             wrk(script, targets.get(0).port(), Math.max(3, warmSeconds / 10), 1);
-            for (int t = 1; t < targets.size(); t++) {
-                warm(targets.get(t), script, warmSeconds, 2 + t);
+            for (int t = 1; t < replicas.size(); t++) {
+                for (int j = 0; j < replicas.get(t).size(); j++) {
+                    warm(replicas.get(t).get(j), script, warmSeconds, 2 + t + 10L * j);
+                }
             }
             List<List<Window>> windows = new ArrayList<>();
-            targets.forEach(t -> windows.add(new ArrayList<>()));
+            List<List<Integer>> windowJvms = new ArrayList<>();
+            targets.forEach(t -> {
+                windows.add(new ArrayList<>());
+                windowJvms.add(new ArrayList<>());
+            });
             long seed = 100;
             // processing off (the baseline of three ratios, the subject of the fourth) before and after every other
-            // window: off X1 off X2 off ... off; each ratio from the two adjacent pairs of each window of X
+            // window: off X1 off X2 off ... off; each ratio from the two adjacent pairs of each window of X; each
+            // system's windows go to its JVMs in turn
             for (int t : schedule(rounds, targets.size())) {
-                Window w = window(targets.get(t), script, windowSeconds, seed++, t == redisTarget ? redis : null);
+                int jvm = windows.get(t).size() % replicas.get(t).size();
+                Target target = replicas.get(t).get(jvm);
+                Window w = window(target, script, windowSeconds, seed++, t == redisTarget ? redis : null);
                 windows.get(t).add(w);
+                windowJvms.get(t).add(jvm);
                 System.err.printf(Locale.ROOT, "overhead: %s: %.0f/s, %.1f µs CPU/envelope, core 1 %.0f%% busy%n",
-                        targets.get(t).name(), w.perSecond(), w.cpuMicros(), 100 * w.core1Busy());
+                        target.name(), w.perSecond(), w.cpuMicros(), 100 * w.core1Busy());
             }
             out.append(table(targets, windows, rounds, windowSeconds, warmSeconds));
+            out.append(perJvm(targets, windows, windowJvms, jvms));
             if (Boolean.getBoolean("bench.profile")) {
                 // before the open-loop windows: the linking sidecars profiled after them ran far slower
                 out.append(profiles(targets, script, dir, 2 * windowSeconds));
@@ -370,6 +395,46 @@ public final class OverheadBench {
                 median(r.stream().map(Window::redisReads).toList()),
                 median(r.stream().map(Window::redisCommands).toList()), bad));
         return out.toString();
+    }
+
+    /** Each sidecar system's JVMs: the median cost of each JVM's windows, and how far apart they are. */
+    static String perJvm(List<Target> targets, List<List<Window>> windows, List<List<Integer>> windowJvms, int jvms) {
+        if (jvms < 2) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%nEach system in %d JVMs taking turns "
+                + "(same build, flags and heap); each JVM's CPU µs/envelope, the median of its windows:%n%n", jvms));
+        for (int t = 0; t < targets.size(); t++) {
+            if (!targets.get(t).sidecar()) {
+                continue;
+            }
+            out.append(String.format(Locale.ROOT, "- %s: %s%n", targets.get(t).name(),
+                    jvmMedians(windows.get(t), windowJvms.get(t), jvms)));
+        }
+        return out.toString();
+    }
+
+    /**
+     * The median cost of each JVM's windows ({@code jvmOf}: which JVM ran each window), and how much the dearest JVM
+     * costs over the cheapest.
+     */
+    static String jvmMedians(List<Window> windows, List<Integer> jvmOf, int jvms) {
+        List<Double> medians = new ArrayList<>();
+        for (int j = 0; j < jvms; j++) {
+            List<Double> costs = new ArrayList<>();
+            for (int w = 0; w < windows.size(); w++) {
+                if (jvmOf.get(w) == j) {
+                    costs.add(windows.get(w).cpuMicros());
+                }
+            }
+            if (!costs.isEmpty()) {
+                medians.add(median(costs));
+            }
+        }
+        double low = medians.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        double high = medians.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        return String.format(Locale.ROOT, "%s (the dearest %.1f%% over the cheapest)", String.join(", ",
+                medians.stream().map(m -> String.format(Locale.ROOT, "%.1f", m)).toList()), 100 * (high / low - 1));
     }
 
     static String spread(List<Double> values, String format) {

@@ -54,7 +54,9 @@ public final class ProfileBench {
                 OverheadBench.Target target = new OverheadBench.Target(subject.name(), s.port(), s.pid(), true);
                 OverheadBench.warm(target, script, warmSeconds, 60 + i);
                 OverheadBench.Window plain = OverheadBench.window(target, script, windowSeconds, 600 + i, null);
-                Path stacks = dir.resolve("profile-" + i + ".txt");
+                String keep = System.getProperty("bench.profileDir", "");
+                Path stacks = (keep.isBlank() ? dir : Files.createDirectories(Path.of(keep))).toAbsolutePath()
+                        .resolve("profile-" + i + ".collapsed.txt");
                 CpuProfile.command(s.pid(), library, "start,event=cpu,interval=1ms");
                 OverheadBench.Window profiled;
                 try {

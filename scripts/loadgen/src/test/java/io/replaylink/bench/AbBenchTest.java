@@ -31,4 +31,17 @@ class AbBenchTest {
         assertThat(table).contains("| A | - | 40.0 (40.0-40.0) | 3.0 |", "| B | -Dx=true | 20.0 (20.0-20.0) | 2.0 |",
                 "adjacent pairs): 2.000 (2.000-2.000)");
     }
+
+    @Test
+    void eachJvmOfASideIsReportedOnItsOwn() {
+        // A1 B1 A2 B2 A1: the second JVM of each side costs 10% more than the first
+        int[] jvm = {0, 0, 1, 1, 0};
+        double[] cost = {40, 20, 44, 22, 40};
+        List<AbBench.Turn> turns = new ArrayList<>();
+        for (int w = 0; w < jvm.length; w++) {
+            turns.add(new AbBench.Turn(jvm[w], new OverheadBench.Window(1, cost[w], 1, 1, 1, 0, 0, 0)));
+        }
+        assertThat(AbBench.perJvm(turns, 2)).contains("A 40.0, 44.0 (the dearest 10.0% over the cheapest); "
+                + "B 20.0, 22.0 (the dearest 10.0% over the cheapest).");
+    }
 }

@@ -41,4 +41,18 @@ class OverheadBenchTest {
             assertThat(OverheadBench.adjacentRatios(windows, t)).hasSize(2 * rounds).containsExactlyElementsOf(expected);
         }
     }
+
+    @Test
+    void eachSidecarSystemsJvmsAreReportedButNotNginx() {
+        List<OverheadBench.Target> targets = List.of(new OverheadBench.Target("nginx", 1, 1, false),
+                new OverheadBench.Target("off", 2, 2, true));
+        List<List<OverheadBench.Window>> windows = List.of(
+                List.of(new OverheadBench.Window(1, 20, 1, 1, 1, 0, 0, 0)),
+                List.of(new OverheadBench.Window(1, 30, 1, 1, 1, 0, 0, 0), new OverheadBench.Window(1, 33, 1, 1, 1, 0,
+                        0, 0), new OverheadBench.Window(1, 31, 1, 1, 1, 0, 0, 0)));
+        // off's windows went to JVM 1, 2, 1: JVM 1's median of 30 and 31 is 30.5
+        String report = OverheadBench.perJvm(targets, windows, List.of(List.of(0), List.of(0, 1, 0)), 2);
+        assertThat(report).contains("- off: 30.5, 33.0 (the dearest 8.2% over the cheapest)").doesNotContain("nginx");
+        assertThat(OverheadBench.perJvm(targets, windows, List.of(List.of(0), List.of(0, 0, 0)), 1)).isEmpty();
+    }
 }
