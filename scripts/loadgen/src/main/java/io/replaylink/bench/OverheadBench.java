@@ -99,6 +99,7 @@ public final class OverheadBench {
                             true));
                 }
                 replicas.add(jvmsOfSystem);
+                // the system as the open-loop phase and the JFR profiles see it: its first JVM
                 targets.add(new Target(variants[i][0], jvmsOfSystem.get(0).port(), jvmsOfSystem.get(0).pid(), true));
             }
             int redisTarget = 3;
