@@ -13,8 +13,8 @@ import io.vertx.core.net.impl.ConnectionBase;
  * went to {@code sock_def_readable}, waking nginx and wrk). With Netty's {@link FlushConsolidationHandler} at the head
  * of the pipeline, a flush outside a read becomes a task that runs after the turn's I/O: the writes of all envelopes
  * read in one turn leave together, and a peer woken by the first finds the others waiting. Within a read, flushes
- * wait for the read's end, as Vert.x's own do. Measured by {@code scripts/bench ab}: 1.096x less CPU an envelope with
- * the in-memory linker, 1.075x with processing off.
+ * wait for the read's end, as Vert.x's own do. Measured by {@code scripts/bench ab} with three JVMs a side: 1.149x less
+ * CPU an envelope with the in-memory linker (1.062-1.243, every pair).
  *
  * <p>{@code -Dreplaylink.flushEveryWrite=true} leaves it out (the A/B's baseline:
  * {@code AB_A=-Dreplaylink.flushEveryWrite=true scripts/bench ab}).

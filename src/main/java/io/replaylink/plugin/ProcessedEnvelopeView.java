@@ -219,13 +219,13 @@ final class ProcessedEnvelopeView implements ProcessedEnvelope {
                 ByteBuf old = current.payload();
                 int length = old.readableBytes();
                 java.util.Objects.checkFromIndexSize(offset, remove, length);
-                checkSize((long) length - remove + insert.length);
+                long spliced = (long) length - remove + insert.length;
+                checkSize(spliced);
                 int from = old.readerIndex();
-                int spliced = length - remove + insert.length;
                 if (spliced <= FLAT_SPLICE_MAX_BYTES && !SPLICE_SLICES) {
-                    // one array: the sink copies the body once more anyway, and a composite of slices cost more to
-                    // build, write and release than the copy
-                    byte[] bytes = new byte[spliced];
+                    // one array: the sink copies the body once more anyway, and in a profile a composite of slices
+                    // cost more to build, write and release than the copy (an A/B cannot tell them apart)
+                    byte[] bytes = new byte[(int) spliced];
                     old.getBytes(from, bytes, 0, offset);
                     System.arraycopy(insert, 0, bytes, offset, insert.length);
                     old.getBytes(from + offset + remove, bytes, offset + insert.length, length - offset - remove);

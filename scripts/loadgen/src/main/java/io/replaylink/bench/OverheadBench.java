@@ -486,9 +486,7 @@ public final class OverheadBench {
                 "<setting name=\"period\" control=\"method-sampling-java-interval\">1 ms</setting>"));
         for (int t = 1; t < targets.size(); t++) {
             Target target = targets.get(t);
-            String keep = System.getProperty("bench.profileDir", "");
-            Path jfr = (keep.isBlank() ? dir : Files.createDirectories(Path.of(keep))).toAbsolutePath()
-                    .resolve("overhead-" + t + ".jfr");
+            Path jfr = profileDir(dir).resolve("overhead-" + t + ".jfr");
             // JFR's first start in a JVM loads and compiles the recorder: the window after it ran at a fifth of the
             // rate on one core (a 1 ms sampling period costs nothing measurable once it is warm)
             jcmd(target.pid(), "JFR.start", "name=warm", "settings=" + settings);
@@ -501,6 +499,12 @@ public final class OverheadBench {
                     .append(jfr).append(")\n\n").append(JfrSummary.summary(jfr, w.requests(), 25));
         }
         return out.toString();
+    }
+
+    /** Where profiles go: {@code bench.profileDir} ({@code BENCH_PROFILE_DIR}) when set, kept; else {@code dir}. */
+    static Path profileDir(Path dir) throws IOException {
+        String keep = System.getProperty("bench.profileDir", "");
+        return (keep.isBlank() ? dir : Files.createDirectories(Path.of(keep))).toAbsolutePath();
     }
 
     static void jcmd(long pid, String... args) throws Exception {

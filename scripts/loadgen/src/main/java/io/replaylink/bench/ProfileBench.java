@@ -29,6 +29,7 @@ public final class ProfileBench {
         Path script = Path.of(System.getProperty("replaylink.projectRoot", "."), "scripts", "loadgen", "wrk",
                 "envelopes.lua").toAbsolutePath();
         Path library = CpuProfile.library(dir);
+        Path profileDir = OverheadBench.profileDir(dir);
         List<SidecarProcess> sidecars = new ArrayList<>();
         Process blackholeProcess = null;
         try (RedisServers.RedisServer redis = RedisServers.RedisServer.start()) {
@@ -54,9 +55,7 @@ public final class ProfileBench {
                 OverheadBench.Target target = new OverheadBench.Target(subject.name(), s.port(), s.pid(), true);
                 OverheadBench.warm(target, script, warmSeconds, 60 + i);
                 OverheadBench.Window plain = OverheadBench.window(target, script, windowSeconds, 600 + i, null);
-                String keep = System.getProperty("bench.profileDir", "");
-                Path stacks = (keep.isBlank() ? dir : Files.createDirectories(Path.of(keep))).toAbsolutePath()
-                        .resolve("profile-" + i + ".collapsed.txt");
+                Path stacks = profileDir.resolve("profile-" + i + ".collapsed.txt");
                 CpuProfile.command(s.pid(), library, "start,event=cpu,interval=1ms");
                 OverheadBench.Window profiled;
                 try {
